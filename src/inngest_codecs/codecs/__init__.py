@@ -1,0 +1,1 @@
+"""The built-in codecs. They register through entry points like any other."""

@@ -1,0 +1,72 @@
+"""XSalsa20-Poly1305 (libsodium ``crypto_secretbox``), compatible with Inngest's own packages.
+
+Byte-compatible with ``@inngest/middleware-encryption`` 2.x (its LibSodium
+strategy) and ``inngest-encryption`` 0.1.0: the key is the unkeyed BLAKE2b-256
+of the UTF-8 key string (bytes keys: see :func:`derive_key`), and the
+ciphertext is ``nonce (24 bytes) || box`` with a fresh random nonce.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import os
+from typing import Any
+
+from nacl import bindings
+from nacl.exceptions import CryptoError
+
+from ..codec import Codec
+from ..errors import KeyConfigError
+from ..keys import Key, KeySet
+
+NONCE_SIZE = bindings.crypto_secretbox_NONCEBYTES
+KEY_SIZE = bindings.crypto_secretbox_KEYBYTES
+_MIN_SIZE = NONCE_SIZE + bindings.crypto_secretbox_MACBYTES
+
+
+def derive_key(key: Key) -> bytes:
+    """The 32-byte secretbox key for ``key``.
+
+    Bytes keys are taken as ``inngest-encryption`` takes them, hex-encoded
+    (64 hex digits), or else as the raw 32 key bytes.
+    """
+    if key.is_text:
+        return hashlib.blake2b(key.material, digest_size=KEY_SIZE).digest()
+    if len(key.material) == 2 * KEY_SIZE:
+        try:
+            return binascii.unhexlify(key.material)
+        except binascii.Error:
+            pass
+    if len(key.material) != KEY_SIZE:
+        raise KeyConfigError(
+            f"a bytes secretbox key must be {KEY_SIZE} raw bytes or {2 * KEY_SIZE} hex digits"
+        )
+    return key.material
+
+
+class SecretBoxCodec(Codec):
+    """libsodium secretbox, the default codec; strategy ``inngest/libsodium``."""
+
+    name = "secretbox"
+    strategy = "inngest/libsodium"
+
+    def __init__(self, keys: KeySet, **options: Any) -> None:
+        super().__init__(keys, **options)
+        self._encryption_key = derive_key(keys.primary)
+        self._decryption_keys = tuple(derive_key(k) for k in keys.decryption_keys)
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        nonce = os.urandom(NONCE_SIZE)
+        return nonce + bindings.crypto_secretbox_easy(plaintext, nonce, self._encryption_key)
+
+    def decrypt(self, ciphertext: bytes) -> bytes:
+        if len(ciphertext) < _MIN_SIZE:
+            raise self.failure("ciphertext is too short to be a secretbox")
+        nonce, box = ciphertext[:NONCE_SIZE], ciphertext[NONCE_SIZE:]
+        for key in self._decryption_keys:
+            try:
+                return bindings.crypto_secretbox_open_easy(box, nonce, key)
+            except CryptoError:
+                continue
+        raise self.failure()

@@ -1,0 +1,101 @@
+"""The Encryptor: JSON values in, envelopes out, and back.
+
+One codec (chosen by name) encrypts. Any envelope whose strategy an installed
+codec declares is opened with the same keys, so changing ``codec=`` keeps
+existing data readable. Nothing here depends on Inngest: an Encryptor serves a
+queue, a cache or a webhook just as well.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from . import envelope, registry, strictjson
+from .codec import Codec
+from .errors import EncodingError
+from .keys import KeyInput, KeySet
+
+logger = logging.getLogger("inngest_codecs")
+
+DEFAULT_EVENT_FIELD = "encrypted"
+
+
+class Encryptor:
+    """Encrypts JSON values into envelopes and opens envelopes of any installed codec."""
+
+    def __init__(
+        self,
+        key: KeyInput | list[KeyInput] | tuple[KeyInput, ...],
+        *,
+        codec: str = "secretbox",
+        fallback_keys: KeyInput | Iterable[KeyInput] | None = (),
+        **options: Any,
+    ) -> None:
+        self._keys = KeySet.build(key, fallback_keys)
+        self._codec = registry.codec_class(codec)(self._keys, **options)
+        self._openers: dict[str, Codec] = {
+            strategy: self._codec for strategy in (self._codec.strategy, *self._codec.opens)
+        }
+
+    @property
+    def codec(self) -> Codec:
+        """The codec that encrypts."""
+        return self._codec
+
+    @property
+    def keys(self) -> KeySet:
+        return self._keys
+
+    def _opener(self, strategy: str) -> Codec:
+        codec = self._openers.get(strategy)
+        if codec is None:
+            codec = registry.codec_for_strategy(strategy)(self._keys)
+            self._openers[strategy] = codec
+        return codec
+
+    def encrypt(self, value: object) -> dict[str, Any]:
+        """The envelope holding ``value`` (any JSON value, including ``None``)."""
+        blob = self._codec.encrypt(strictjson.dumps(value))
+        return envelope.build(self._codec.strategy, blob)
+
+    def decrypt(self, value: object) -> object:
+        """The plaintext of an envelope; any other value is returned as it is."""
+        if not envelope.is_envelope(value):
+            return value
+        strategy, blob = envelope.parse(value)  # type: ignore[arg-type]
+        return strictjson.loads(self._opener(strategy).decrypt(blob))
+
+    def encrypt_event_data(
+        self, data: Mapping[str, Any], field: str = DEFAULT_EVENT_FIELD
+    ) -> dict[str, Any]:
+        """``data`` with ``data[field]`` encrypted; other fields stay plain.
+
+        A field that already holds an envelope is left alone, with a warning.
+        """
+        if field not in data:
+            return dict(data)
+        if envelope.is_envelope(data[field]):
+            logger.warning("event field %r is already encrypted; left as it is", field)
+            return dict(data)
+        return {**data, field: self.encrypt(data[field])}
+
+    def decrypt_event_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """``data`` with every field holding an envelope opened.
+
+        When ``data`` is itself one envelope, its plaintext (an object) is
+        merged over the plain fields beside the envelope's own.
+        """
+        if envelope.is_envelope(data):
+            opened = self.decrypt(data)
+            if not isinstance(opened, dict):
+                raise EncodingError(
+                    f"encrypted event data opened to {type(opened).__name__}, not an object"
+                )
+            plain = {k: v for k, v in data.items() if k not in envelope.FIELDS}
+            return {**plain, **opened}
+        return {k: self.decrypt(v) if envelope.is_envelope(v) else v for k, v in data.items()}
+
+    def __repr__(self) -> str:
+        return f"<Encryptor codec={self._codec.name!r} keys={self._keys!r}>"

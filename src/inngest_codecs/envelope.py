@@ -1,0 +1,59 @@
+"""The envelope: the one JSON shape every encrypted value travels in.
+
+    {"__ENCRYPTED__": true, "__STRATEGY__": "<codec strategy>", "data": "<base64>"}
+
+``data`` is standard base64 (with padding) of the codec's bytes. An envelope
+without ``__STRATEGY__`` is the TypeScript package's first format ("v0"); it is
+reported with the strategy :data:`NO_STRATEGY`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import EncodingError
+
+MARKER = "__ENCRYPTED__"
+STRATEGY = "__STRATEGY__"
+DATA = "data"
+FIELDS = (MARKER, STRATEGY, DATA)
+NO_STRATEGY = ""
+"""The strategy of a v0 envelope, which carries none. Codecs list it in ``opens``."""
+
+
+def is_envelope(value: object) -> bool:
+    """Whether ``value`` claims to be an envelope (its marker is ``true``)."""
+    return isinstance(value, dict) and value.get(MARKER) is True
+
+
+def build(strategy: str, blob: bytes) -> dict[str, Any]:
+    """The envelope for a codec's output. A v0 strategy writes no ``__STRATEGY__``."""
+    data = binascii.b2a_base64(blob, newline=False).decode("ascii")
+    if strategy == NO_STRATEGY:
+        return {MARKER: True, DATA: data}
+    return {MARKER: True, STRATEGY: strategy, DATA: data}
+
+
+def parse(envelope: Mapping[str, Any]) -> tuple[str, bytes]:
+    """``(strategy, codec bytes)`` of a well-formed envelope, else :class:`EncodingError`."""
+    strategy = envelope.get(STRATEGY, NO_STRATEGY)
+    if not isinstance(strategy, str):
+        raise EncodingError(f"malformed envelope: {STRATEGY} is {type(strategy).__name__}")
+    data = envelope.get(DATA)
+    if not isinstance(data, str):
+        raise EncodingError(f"malformed envelope: {DATA} is {type(data).__name__}, not str")
+    return strategy, decode_base64(data)
+
+
+def decode_base64(data: str) -> bytes:
+    """Standard base64 with padding; anything else is :class:`EncodingError`."""
+    try:
+        raw = data.encode("ascii")
+        if len(raw) % 4:
+            raise ValueError
+        return base64.b64decode(raw, validate=True)
+    except (ValueError, binascii.Error):
+        raise EncodingError("malformed envelope: data is not standard base64") from None

@@ -1,0 +1,61 @@
+"""The exception hierarchy.
+
+Every message is written for the person operating the service: it names
+strategies, codec names, key ids, types and positions, and never contains a
+key, a plaintext or a ciphertext.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class CodecError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class KeyConfigError(CodecError, ValueError):
+    """A key is missing, empty, or of a form no codec can use."""
+
+
+class EncodingError(CodecError, ValueError):
+    """A value cannot travel as JSON without changing, or a payload is not JSON."""
+
+
+class UnknownCodecError(CodecError, LookupError):
+    """No installed codec answers to a name or an envelope strategy."""
+
+    def __init__(self, message: str, *, installed: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.installed = tuple(installed)
+
+
+class DecryptionError(CodecError):
+    """No configured key opens a ciphertext, or the ciphertext was altered.
+
+    ``strategy``, ``keys_tried`` and ``key_ids`` say what was attempted, so an
+    operator can tell a missing fallback key from tampered data.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        strategy: str | None = None,
+        keys_tried: int = 0,
+        key_ids: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.strategy = strategy
+        self.keys_tried = keys_tried
+        self.key_ids = tuple(key_ids)
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        details = []
+        if self.strategy is not None:
+            details.append(f"strategy {self.strategy!r}")
+        if self.keys_tried:
+            ids = ", ".join(self.key_ids)
+            details.append(f"{self.keys_tried} key(s) tried" + (f": {ids}" if ids else ""))
+        return f"{base} ({'; '.join(details)})" if details else base

@@ -1,0 +1,113 @@
+"""Key material: one primary key that encrypts, fallback keys that only decrypt.
+
+A key is either a string (the usual case: a passphrase or a generated random
+string, which each codec turns into key bytes its own way) or raw bytes.
+String keys are trimmed the way JavaScript's ``String.prototype.trim`` does, as
+the TypeScript middleware does; when trimming changed a key, the untrimmed form
+is kept as an extra decryption candidate, so data written by tools that did not
+trim still opens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from .errors import KeyConfigError
+
+KeyInput = str | bytes
+"""A single key as a user supplies it."""
+
+_JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+
+
+@dataclass(frozen=True, repr=False)
+class Key:
+    """One key. ``material`` is the UTF-8 of a string key, or the raw bytes given."""
+
+    material: bytes
+    is_text: bool
+    key_id: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        digest = hashlib.blake2b(self.material, digest_size=4, person=b"inngest-codecs")
+        object.__setattr__(self, "key_id", digest.hexdigest())
+
+    def __repr__(self) -> str:
+        return f"Key(id={self.key_id})"
+
+
+def _parse_one(key: object, role: str) -> list[Key]:
+    """The key itself, then its untrimmed form when trimming changed it."""
+    if isinstance(key, str):
+        trimmed = key.strip(_JS_WHITESPACE)
+        if not trimmed:
+            raise KeyConfigError(f"the {role} is empty")
+        keys = [Key(trimmed.encode("utf-8"), True)]
+        if trimmed != key:
+            keys.append(Key(key.encode("utf-8"), True))
+        return keys
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        raw = bytes(key)
+        if not raw:
+            raise KeyConfigError(f"the {role} is empty")
+        return [Key(raw, False)]
+    if key is None:
+        raise KeyConfigError(f"the {role} is missing")
+    raise KeyConfigError(f"the {role} must be str or bytes, not {type(key).__name__}")
+
+
+def _as_list(keys: object) -> list[object]:
+    if keys is None:
+        return []
+    if isinstance(keys, (str, bytes, bytearray, memoryview)):
+        return [keys]
+    if isinstance(keys, Iterable):
+        return list(keys)
+    return [keys]
+
+
+@dataclass(frozen=True, repr=False)
+class KeySet:
+    """The keys a codec works with.
+
+    ``primary`` encrypts. ``decryption_keys`` is every key worth trying, in
+    order: the primary key, its untrimmed form if any, then each fallback key
+    followed by its untrimmed form.
+    """
+
+    primary: Key
+    decryption_keys: tuple[Key, ...]
+
+    @classmethod
+    def build(
+        cls,
+        key: KeyInput | Sequence[KeyInput] | None,
+        fallback_keys: KeyInput | Iterable[KeyInput] | None = (),
+    ) -> KeySet:
+        """Accept what ``inngest_encryption`` and the TypeScript middleware accept.
+
+        ``key`` is one key, or a list whose first item is the primary key and
+        whose other items are fallbacks (the TypeScript form). ``fallback_keys``
+        is ``None``, one key, or an iterable of keys.
+        """
+        given = _as_list(key)
+        if not given:
+            raise KeyConfigError("the encryption key is missing")
+        primary_forms = _parse_one(given[0], "encryption key")
+        candidates = list(primary_forms)
+        for index, extra in enumerate([*given[1:], *_as_list(fallback_keys)], start=1):
+            candidates.extend(_parse_one(extra, f"fallback key #{index}"))
+        unique = tuple(dict.fromkeys(candidates))
+        return cls(primary=primary_forms[0], decryption_keys=unique)
+
+    @property
+    def key_ids(self) -> tuple[str, ...]:
+        return tuple(k.key_id for k in self.decryption_keys)
+
+    def __repr__(self) -> str:
+        return f"KeySet(primary={self.primary.key_id}, keys={len(self.decryption_keys)})"

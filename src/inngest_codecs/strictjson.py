@@ -1,0 +1,89 @@
+"""Strict, compact UTF-8 JSON: a value either round-trips unchanged or is refused.
+
+Refused on the way in: NaN and infinities, objects JSON has no type for,
+strings that are not valid Unicode (lone surrogates), and cycles. The error
+names the offending type and where it sits (``$.user.visits[3]``), never the
+value. Tuples travel as arrays and non-string keys of the kinds the standard
+library accepts (int, float, bool, None) become strings, as everywhere else in
+the Inngest SDK. On the way out, the non-standard ``NaN``/``Infinity`` literals
+are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+
+from .errors import EncodingError
+
+_encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_KEY_TYPES = (str, int, float, bool, type(None))
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def dumps(value: object) -> bytes:
+    """``value`` as compact UTF-8 JSON bytes, or :class:`EncodingError`."""
+    try:
+        return _encoder.encode(value).encode("utf-8")
+    except (ValueError, TypeError, RecursionError):
+        raise EncodingError(_describe_problem(value)) from None
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError("non-standard JSON constant")
+
+
+def loads(data: bytes) -> object:
+    """Parse strict JSON bytes, or :class:`EncodingError` (naming nothing of the content)."""
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise EncodingError("the decrypted payload is not valid UTF-8 JSON") from None
+
+
+def _key_path(path: str, key: object) -> str:
+    if isinstance(key, str) and key.isidentifier():
+        return f"{path}.{key}"
+    return f"{path}[{json.dumps(key) if isinstance(key, str) else type(key).__name__}]"
+
+
+def _problems(value: object, path: str, active: set[int]) -> Iterator[str]:
+    """Depth-first search for the first thing JSON cannot carry faithfully."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield f"non-finite float at {path}"
+    elif isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            yield f"str with a lone surrogate (not valid Unicode) at {path}"
+    elif isinstance(value, _SCALARS):
+        return
+    elif isinstance(value, (dict, list, tuple)):
+        if id(value) in active:
+            yield f"circular reference at {path}"
+            return
+        active.add(id(value))
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, _KEY_TYPES):
+                    yield f"dict key of type {type(key).__name__} at {path}"
+                else:
+                    yield from _problems(key, f"{path} (a key)", active)
+                    yield from _problems(item, _key_path(path, key), active)
+        else:
+            for index, item in enumerate(value):
+                yield from _problems(item, f"{path}[{index}]", active)
+        active.discard(id(value))
+    else:
+        yield f"value of type {type(value).__name__} at {path}, which JSON cannot represent"
+
+
+def _describe_problem(value: object) -> str:
+    try:
+        found = next(_problems(value, "$", set()), None)
+    except RecursionError:
+        found = None
+    if found is None:
+        return "the value is nested too deeply to encode as JSON"
+    return f"cannot encode as JSON: {found}"

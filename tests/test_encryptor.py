@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from inngest_codecs import EncodingError, Encryptor
+from inngest_codecs.envelope import is_envelope
+
+
+def test_encrypts_only_the_configured_field() -> None:
+    encryptor = Encryptor("k")
+    data = {"user_id": "u1", "encrypted": {"ssn": "123"}}
+    sealed = encryptor.encrypt_event_data(data)
+    assert sealed["user_id"] == "u1"
+    assert is_envelope(sealed["encrypted"])
+    assert data["encrypted"] == {"ssn": "123"}, "input must not be mutated"
+    assert encryptor.decrypt_event_data(sealed) == data
+
+
+def test_custom_field_and_missing_field() -> None:
+    encryptor = Encryptor("k")
+    assert is_envelope(encryptor.encrypt_event_data({"pii": 1}, field="pii")["pii"])
+    assert encryptor.encrypt_event_data({"other": 1}) == {"other": 1}
+
+
+def test_already_encrypted_field_is_left_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    encryptor = Encryptor("k")
+    once = encryptor.encrypt_event_data({"encrypted": "v"})
+    with caplog.at_level(logging.WARNING, logger="inngest_codecs"):
+        twice = encryptor.encrypt_event_data(once)
+    assert twice == once
+    assert "already encrypted" in caplog.text
+
+
+def test_decrypts_any_field_holding_an_envelope() -> None:
+    encryptor = Encryptor("k")
+    data = {"a": encryptor.encrypt(1), "b": encryptor.encrypt({"x": [2]}), "c": "plain"}
+    assert encryptor.decrypt_event_data(data) == {"a": 1, "b": {"x": [2]}, "c": "plain"}
+
+
+def test_whole_data_envelope_merges_plain_keys() -> None:
+    encryptor = Encryptor("k")
+    data = {**encryptor.encrypt({"secret": 1}), "_inngest": {"id": "inv"}}
+    assert encryptor.decrypt_event_data(data) == {"secret": 1, "_inngest": {"id": "inv"}}
+
+
+def test_whole_data_envelope_must_hold_an_object() -> None:
+    encryptor = Encryptor("k")
+    with pytest.raises(EncodingError, match="not an object"):
+        encryptor.decrypt_event_data(encryptor.encrypt([1, 2]))
+
+
+def test_codec_migration_keeps_old_data_readable() -> None:
+    old = Encryptor("k", codec="secretbox").encrypt("old")
+    new = Encryptor("k", codec="aes-gcm")
+    assert new.decrypt(old) == "old"
+    assert new.encrypt("x")["__STRATEGY__"] == "inngest-codecs/aes-256-gcm"

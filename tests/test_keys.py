@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from inngest_codecs import Encryptor, KeyConfigError, KeySet, load_codec
+
+
+@pytest.mark.parametrize("key", [None, "", "   \n\t", b"", []])
+def test_missing_or_empty_keys_are_rejected(key: object) -> None:
+    with pytest.raises(KeyConfigError):
+        KeySet.build(key)  # type: ignore[arg-type]
+
+
+def test_empty_fallback_is_rejected() -> None:
+    with pytest.raises(KeyConfigError, match="fallback key #2"):
+        KeySet.build("k", ["ok", " "])
+
+
+def test_wrong_type_is_rejected_without_echoing_it() -> None:
+    with pytest.raises(KeyConfigError) as caught:
+        KeySet.build(12345)  # type: ignore[arg-type]
+    assert "12345" not in str(caught.value)
+
+
+def test_list_form_takes_first_as_primary() -> None:
+    keys = KeySet.build(["first", "second"], ["third"])
+    assert keys.primary.material == b"first"
+    assert [k.material for k in keys.decryption_keys] == [b"first", b"second", b"third"]
+
+
+def test_trimmed_key_encrypts_and_untrimmed_form_is_tried() -> None:
+    keys = KeySet.build("\u00a0 key \ufeff")
+    assert keys.primary.material == b"key"
+    assert [k.material for k in keys.decryption_keys] == [b"key", "\u00a0 key \ufeff".encode()]
+
+
+def test_no_key_in_any_repr() -> None:
+    secret = "do-not-print-me"
+    keys = KeySet.build(secret, ["fallback-secret"])
+    codec = load_codec("aes-gcm", secret)
+    for text in (repr(keys), repr(keys.primary), repr(codec), repr(Encryptor(secret))):
+        assert secret not in text
+        assert "fallback-secret" not in text
+
+
+def test_raw_secretbox_key_must_be_32_bytes() -> None:
+    with pytest.raises(KeyConfigError, match="32 raw bytes or 64 hex digits"):
+        Encryptor(b"short")
+
+
+def test_unknown_codec_option_is_rejected() -> None:
+    with pytest.raises(TypeError, match="option"):
+        Encryptor("k", codec="secretbox", compression=True)
