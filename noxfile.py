@@ -26,5 +26,5 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("mypy", ".")
+    session.install("mypy", ".[test]")
     session.run("mypy", "src")

@@ -18,7 +18,9 @@ output, an invoked function's output, and the data of the event that
 
 from __future__ import annotations
 
+import time
 import typing
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -33,10 +35,23 @@ from .keys import KeyInput
 
 Factory = Callable[[inngest.Inngest, object], "EncryptionMiddleware"]
 
+DEFAULT_MAX_SIGNATURE_AGE = 300.0
+"""Seconds a signed request stays acceptable; the SDK itself checks no age."""
+
 
 def _is_event(value: object) -> typing.TypeGuard[dict[str, Any]]:
     """The shape of the event that ``step.wait_for_event`` memoizes."""
     return isinstance(value, dict) and isinstance(value.get("data"), dict) and "name" in value
+
+
+def _signature_of(raw_request: object) -> str | None:
+    """The ``X-Inngest-Signature`` header of a Flask, FastAPI or Django request, if any."""
+    try:
+        headers = getattr(raw_request, "headers", None)
+        value = headers.get("x-inngest-signature") if headers is not None else None
+    except RuntimeError:  # a framework request proxy outside its request
+        return None
+    return value if isinstance(value, str) else None
 
 
 class EncryptionMiddleware(inngest.MiddlewareSync):
@@ -54,11 +69,16 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
         encryptor: Encryptor,
         decrypt_only: bool = False,
         event_encryption_field: str = DEFAULT_EVENT_FIELD,
+        max_signature_age: float | None = DEFAULT_MAX_SIGNATURE_AGE,
     ) -> None:
         super().__init__(client, raw_request)
         self._encryptor = encryptor
         self._decrypt_only = decrypt_only
         self._field = event_encryption_field
+        self._max_signature_age = max_signature_age
+        # Read now: framework request proxies (Flask's) may be gone by the time
+        # the hooks run in another task.
+        self._signature = _signature_of(raw_request)
 
     @classmethod
     def factory(
@@ -69,6 +89,7 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
         decrypt_only: bool = False,
         event_encryption_field: str = DEFAULT_EVENT_FIELD,
         fallback_decryption_keys: Iterable[KeyInput] | None = None,
+        max_signature_age: float | None = DEFAULT_MAX_SIGNATURE_AGE,
         **codec_options: Any,
     ) -> Factory:
         """A middleware factory to pass to ``inngest.Inngest(middleware=[...])``.
@@ -76,13 +97,16 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
         Accepts what ``inngest_encryption.EncryptionMiddleware.factory`` accepts,
         plus ``codec`` (any installed codec name) and that codec's options.
         ``secret_key=None`` reads ``INNGEST_ENCRYPTION_KEY`` from the environment.
+        In production mode, a request whose signature timestamp is more than
+        ``max_signature_age`` seconds away from now is refused before anything
+        is decrypted (``None`` turns the check off).
         """
         if secret_key is None:
             secret_key = EncryptionSettings.from_env().key
         encryptor = Encryptor(
             secret_key, codec=codec, fallback_keys=fallback_decryption_keys, **codec_options
         )
-        return cls._bind(encryptor, decrypt_only, event_encryption_field)
+        return cls._bind(encryptor, decrypt_only, event_encryption_field, max_signature_age)
 
     @classmethod
     def from_settings(cls, settings: EncryptionSettings) -> Factory:
@@ -101,7 +125,13 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
         return cls.from_settings(EncryptionSettings.from_mapping(config))
 
     @classmethod
-    def _bind(cls, encryptor: Encryptor, decrypt_only: bool, field: str) -> Factory:
+    def _bind(
+        cls,
+        encryptor: Encryptor,
+        decrypt_only: bool,
+        field: str,
+        max_signature_age: float | None = DEFAULT_MAX_SIGNATURE_AGE,
+    ) -> Factory:
         if not field:
             raise KeyConfigError("event_encryption_field must not be empty")
 
@@ -112,6 +142,7 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
                 encryptor=encryptor,
                 decrypt_only=decrypt_only,
                 event_encryption_field=field,
+                max_signature_age=max_signature_age,
             )
 
         return build
@@ -133,6 +164,7 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
         function: inngest.Function[typing.Any],
         steps: inngest.StepMemos,
     ) -> None:
+        self._refuse_stale_request()
         decrypt_data = self._encryptor.decrypt_event_data
         for step in steps.values():
             data = step.data
@@ -158,6 +190,19 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
                 payload["data"] = self._guard(
                     self._encryptor.encrypt_event_data, payload["data"], self._field
                 )
+
+    def _refuse_stale_request(self) -> None:
+        """Refuse a validly signed request replayed long after it was made."""
+        if self._max_signature_age is None or not self.client.is_production:
+            return
+        if not self._signature:
+            return  # the SDK refuses unsigned requests in production before this hook
+        stamp = urllib.parse.parse_qs(self._signature).get("t", [""])[0]
+        if not stamp.isdigit() or abs(time.time() - int(stamp)) > self._max_signature_age:
+            raise inngest.NonRetriableError(
+                "request refused: its signature timestamp is missing or older than "
+                f"{self._max_signature_age:g} seconds"
+            )
 
     @staticmethod
     def _guard(operation: Callable[..., Any], *args: Any) -> Any:
