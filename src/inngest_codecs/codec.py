@@ -73,6 +73,11 @@ class Codec(abc.ABC):
         )
 
     @classmethod
+    def key_id_of(cls, ciphertext: bytes) -> str | None:
+        """The key id a ciphertext names, for formats that carry one (no key needed)."""
+        return None
+
+    @classmethod
     def generate_key(cls) -> str:
         """A new random key string suitable for this codec (256 bits)."""
         return secrets.token_urlsafe(32)

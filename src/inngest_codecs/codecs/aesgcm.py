@@ -73,6 +73,12 @@ class AesGcmCodec(Codec):
     def key_ids(self) -> tuple[str, ...]:
         return self._ids
 
+    @classmethod
+    def key_id_of(cls, ciphertext: bytes) -> str | None:
+        if len(ciphertext) < HEADER_SIZE or ciphertext[0] != VERSION:
+            return None
+        return ciphertext[1:HEADER_SIZE].hex()
+
     def encrypt(self, plaintext: bytes) -> bytes:
         nonce = os.urandom(NONCE_SIZE)
         return self._header + nonce + self._encryption.encrypt(nonce, plaintext, self._aad)
