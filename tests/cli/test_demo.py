@@ -1,4 +1,4 @@
-"""The README's main command: the demo, as a subprocess, shows plaintext inside and envelopes outside."""
+"""The README's main command, run as a subprocess: plaintext inside, envelopes outside."""
 
 from __future__ import annotations
 
