@@ -7,7 +7,7 @@ import nox
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
-PLUGINS = ["plugins/inngest-codecs-example"]
+PLUGINS = ["plugins/inngest-codecs-example", "plugins/inngest-codecs-legacy"]
 
 
 @nox.session

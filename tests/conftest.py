@@ -28,3 +28,11 @@ json_values = st.recursive(
 def codec_name(request: pytest.FixtureRequest) -> str:
     """Every installed codec, built-in and plugin alike."""
     return str(request.param)
+
+
+@pytest.fixture(
+    params=sorted(n for n, i in available_codecs().items() if i.codec_class.authenticated)
+)
+def authenticated_codec(request: pytest.FixtureRequest) -> str:
+    """Every installed codec that detects altered data."""
+    return str(request.param)

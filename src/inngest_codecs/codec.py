@@ -16,6 +16,8 @@ The entry-point name must equal ``name``. The contract:
   globally unique (prefix it with your organisation) and must never change:
   it is how stored data finds its codec years later.
 - ``opens`` lists further strategies the codec can decrypt (older formats).
+- ``authenticated`` is ``False`` only for formats that cannot detect altered
+  data (legacy formats kept for migration).
 - The constructor receives a :class:`~inngest_codecs.keys.KeySet` and the
   codec-specific keyword options a user passed; reject unknown options and
   unusable keys with :class:`~inngest_codecs.errors.KeyConfigError`.
@@ -44,6 +46,7 @@ class Codec(abc.ABC):
     name: ClassVar[str]
     strategy: str
     opens: ClassVar[tuple[str, ...]] = ()
+    authenticated: ClassVar[bool] = True
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         if options:
