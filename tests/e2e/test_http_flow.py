@@ -13,7 +13,13 @@ from inngest_encryption.main import EncryptionMiddleware as Official
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
 from inngest_codecs.envelope import is_envelope
-from inngest_codecs.testing import StandIn, assert_no_plaintext, serve_fastapi, serve_flask
+from inngest_codecs.testing import (
+    StandIn,
+    assert_no_plaintext,
+    serve_django,
+    serve_fastapi,
+    serve_flask,
+)
 
 from .app import SECRETS, build
 
@@ -150,3 +156,24 @@ def test_unsigned_and_stale_requests_are_refused(
     assert "older than" in json.dumps(stale.json())
     assert fresh.status_code == 200 and is_envelope(fresh.json())
     assert calls == [1]
+
+
+def test_django_serve_handler(stand_in: StandIn) -> None:
+    client = inngest.Inngest(
+        app_id="shop",
+        middleware=[EncryptionMiddleware.factory(KEY, codec="aes-gcm")],
+        **stand_in.client_options(),
+    )
+    seen: list[Any] = []
+    checkout, receipt = build(client, is_async=False, seen=seen)
+    with serve_django(client, [checkout, receipt]) as app:
+        client.send_sync(
+            inngest.Event(
+                name="shop/checkout", data={"encrypted": {"card": SECRETS["card"], "name": "n"}}
+            )
+        )
+        run = stand_in.run(app.url, checkout.id, stand_in.latest_event("shop/checkout"))
+    assert run.completed, run.error
+    assert ("step", {"charged": "1111", "card": SECRETS["card"]}) in seen
+    assert_no_plaintext(stand_in.recorder, SECRETS["card"], SECRETS["child"], SECRETS["child_out"])
+    assert opener("aes-gcm")(run.output)["charged"]["card"] == SECRETS["card"]

@@ -14,7 +14,7 @@ loopback::
 """
 
 from .recorder import Exchange, Recorder, assert_no_plaintext
-from .serving import ServedApp, serve_fastapi, serve_flask
+from .serving import ServedApp, serve_django, serve_fastapi, serve_flask
 from .standin import Run, StandIn, sign
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "ServedApp",
     "StandIn",
     "assert_no_plaintext",
+    "serve_django",
     "serve_fastapi",
     "serve_flask",
     "sign",

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
+import types
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import inngest
+from werkzeug.serving import WSGIRequestHandler
 
 SERVE_PATH = "/api/inngest"
 
@@ -21,6 +24,11 @@ class ServedApp:
 
     url: str
     client: inngest.Inngest
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
 
 
 def _free_port() -> int:
@@ -36,15 +44,49 @@ def serve_flask(
     """Serve ``functions`` with Flask (werkzeug's threaded server)."""
     import flask
     import inngest.flask
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_request(self, *args: Any, **kwargs: Any) -> None:
-            pass
+    from werkzeug.serving import make_server
 
     app = flask.Flask("inngest_codecs_test_app")
     inngest.flask.serve(app, client, list(functions))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield ServedApp(f"http://127.0.0.1:{server.server_port}{SERVE_PATH}", client)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_django(
+    client: inngest.Inngest, functions: Sequence[inngest.Function[Any]]
+) -> Iterator[ServedApp]:
+    """Serve sync ``functions`` with Django's WSGI handler (on werkzeug's threaded server).
+
+    Configures Django settings for this process if nothing configured them yet.
+    """
+    import django
+    import inngest.django
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+    from werkzeug.serving import make_server
+
+    urls = types.ModuleType("inngest_codecs_test_urls")
+    if not settings.configured:
+        settings.configure(
+            ROOT_URLCONF=urls.__name__, ALLOWED_HOSTS=["127.0.0.1"], DEBUG=False, SECRET_KEY="test"
+        )
+        django.setup()
+    urls.urlpatterns = [inngest.django.serve(client, list(functions))]  # type: ignore[attr-defined]
+    sys.modules[urls.__name__] = urls
+    from django.urls import clear_url_caches, set_urlconf
+
+    clear_url_caches()
+    set_urlconf(urls.__name__)
+    server = make_server(
+        "127.0.0.1", 0, WSGIHandler(), threaded=True, request_handler=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

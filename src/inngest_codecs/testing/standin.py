@@ -318,6 +318,7 @@ class _Execution:
     def invoke(self, opts: Mapping[str, Any]) -> dict[str, Any]:
         payload = opts.get("payload") or {}
         event = {"name": INVOKED_EVENT, "data": payload.get("data") or {}}
+        self.stand_in._receive([event])  # stored, as Inngest stores invocation events
         child = self.stand_in.run(self.app_url, str(opts.get("function_id")), event)
         if child.completed:
             return {"data": child.output}
