@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,9 +52,15 @@ def parse(envelope: Mapping[str, Any]) -> tuple[str, bytes]:
 def decode_base64(data: str) -> bytes:
     """Standard base64 with padding; anything else is :class:`EncodingError`."""
     try:
-        raw = data.encode("ascii")
-        if len(raw) % 4:
-            raise ValueError
-        return base64.b64decode(raw, validate=True)
+        return _strict_b64decode(data)
     except (ValueError, binascii.Error):
         raise EncodingError("malformed envelope: data is not standard base64") from None
+
+
+def _strict_b64decode(data: str) -> bytes:
+    if sys.version_info >= (3, 11):
+        return binascii.a2b_base64(data, strict_mode=True)
+    raw = data.encode("ascii")
+    if len(raw) % 4:
+        raise ValueError("bad length")
+    return base64.b64decode(raw, validate=True)
