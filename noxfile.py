@@ -35,3 +35,10 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site; any warning fails the build."""
     session.install(".", "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
     session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against inngest_encryption and the raw primitives; writes docs/performance.*"""
+    session.install(".[test]", "matplotlib")
+    session.run("python", "-m", "benchmarks.run")

@@ -88,11 +88,14 @@ def test_unknown_strategy_names_the_installed_codecs() -> None:
 
 
 def test_v0_envelope_without_plugin_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    installed = registry._registry()
-    without_legacy = registry._Registry(
-        {n: i for n, i in installed.by_name.items() if NO_STRATEGY not in i.opens},
-        {s: i for s, i in installed.by_strategy.items() if NO_STRATEGY not in i.opens},
-    )
+    without_legacy = registry._Registry()
+    without_legacy.load_all()
+    for name, info in list(without_legacy.by_name.items()):
+        if NO_STRATEGY in info.opens:
+            del without_legacy.by_name[name]
+            without_legacy.names.remove(name)
+            for strategy in (info.strategy, *info.opens):
+                del without_legacy.by_strategy[strategy]
     monkeypatch.setattr(registry, "_registry", lambda: without_legacy)
     sealed = {MARKER: True, DATA: "U2FsdGVkX1+AAAAAAAAAAA=="}
     with pytest.raises(UnknownCodecError, match="v0") as caught:

@@ -9,7 +9,7 @@ A drop-in for ``inngest_encryption.EncryptionMiddleware``::
 
 What is encrypted on the way to Inngest: ``data[event_encryption_field]`` of every
 event sent (``client.send``, ``client.send_sync``, ``step.send_event``), every step
-output, the function's output (``None`` stays plain), and the field in the data of
+output and the function's output (``None`` stays plain), and the field in the data of
 ``step.invoke`` payloads. What is decrypted on the way back: every envelope in
 the triggering events' data (any field, or the whole data), memoized step
 output, an invoked function's output, and the data of the event that
@@ -37,6 +37,9 @@ Factory = Callable[[inngest.Inngest, object], "EncryptionMiddleware"]
 
 DEFAULT_MAX_SIGNATURE_AGE = 300.0
 """Seconds a signed request stays acceptable; the SDK itself checks no age."""
+DEFAULT_CACHE_SIZE = 512
+"""Recently opened values whose plaintext is remembered: Inngest sends every
+memoized step output again on every call of a run."""
 
 
 def _is_event(value: object) -> typing.TypeGuard[dict[str, Any]]:
@@ -90,6 +93,7 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
         event_encryption_field: str = DEFAULT_EVENT_FIELD,
         fallback_decryption_keys: Iterable[KeyInput] | None = None,
         max_signature_age: float | None = DEFAULT_MAX_SIGNATURE_AGE,
+        cache_size: int = DEFAULT_CACHE_SIZE,
         **codec_options: Any,
     ) -> Factory:
         """A middleware factory to pass to ``inngest.Inngest(middleware=[...])``.
@@ -99,19 +103,26 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
         ``secret_key=None`` reads ``INNGEST_ENCRYPTION_KEY`` from the environment.
         In production mode, a request whose signature timestamp is more than
         ``max_signature_age`` seconds away from now is refused before anything
-        is decrypted (``None`` turns the check off).
+        is decrypted (``None`` turns the check off). ``cache_size`` is passed to
+        the :class:`Encryptor` (0 keeps no plaintext between calls).
         """
         if secret_key is None:
             secret_key = EncryptionSettings.from_env().key
         encryptor = Encryptor(
-            secret_key, codec=codec, fallback_keys=fallback_decryption_keys, **codec_options
+            secret_key,
+            codec=codec,
+            fallback_keys=fallback_decryption_keys,
+            cache_size=cache_size,
+            **codec_options,
         )
         return cls._bind(encryptor, decrypt_only, event_encryption_field, max_signature_age)
 
     @classmethod
     def from_settings(cls, settings: EncryptionSettings) -> Factory:
         return cls._bind(
-            settings.encryptor(), settings.decrypt_only, settings.event_encryption_field
+            settings.encryptor(DEFAULT_CACHE_SIZE),
+            settings.decrypt_only,
+            settings.event_encryption_field,
         )
 
     @classmethod
@@ -181,7 +192,8 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
     def transform_output(self, result: inngest.TransformOutputResult) -> None:
         if self._decrypt_only:
             return
-        if result.has_output() and (result.step is not None or result.output is not None):
+        # None carries nothing, and is what planned, sleeping and waiting steps report.
+        if result.has_output() and result.output is not None:
             result.output = self._guard(self._encryptor.encrypt, result.output)
         step = result.step
         if step is not None and step.op is server_lib.Opcode.INVOKE and step.opts:
