@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
@@ -12,9 +14,26 @@ PLUGINS = ["plugins/inngest-codecs-example", "plugins/inngest-codecs-legacy"]
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite, with the example plugin installed as a separate distribution."""
+    """The test suite, with the plugins installed as separate distributions."""
     session.install(".[test]", *PLUGINS)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "--ignore=tests/load", *session.posargs)
+
+
+@nox.session
+def load(session: nox.Session) -> None:
+    """200 concurrent runs of 5 steps against FastAPI under uvicorn (under a minute)."""
+    session.install(".[test]", *PLUGINS)
+    session.run("pytest", "-s", "tests/load", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The atheris fuzz target, time-boxed (seconds: FUZZ_SECONDS, default 60)."""
+    session.install(".", "atheris")
+    seconds = session.env.get("FUZZ_SECONDS") or os.environ.get("FUZZ_SECONDS", "60")
+    session.run(
+        "python", "fuzz/fuzz_decrypt.py", f"-max_total_time={seconds}", "-rss_limit_mb=1024"
+    )
 
 
 @nox.session

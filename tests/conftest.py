@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import strategies as st
 
@@ -36,3 +38,12 @@ def codec_name(request: pytest.FixtureRequest) -> str:
 def authenticated_codec(request: pytest.FixtureRequest) -> str:
     """Every installed codec that detects altered data."""
     return str(request.param)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from .reliability.figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("reliability figures")
+        for name, amount in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {amount}")

@@ -55,10 +55,15 @@ class Run:
     error: Any = None
     steps: dict[str, Any] = field(default_factory=dict)
     requests: int = 0
+    _execution: _Execution | None = field(default=None, repr=False, compare=False)
 
     @property
     def completed(self) -> bool:
         return self.status == "completed"
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
 
 
 class _EventAPI(BaseHTTPRequestHandler):
@@ -211,12 +216,14 @@ class StandIn:
         function_id: str,
         events: Mapping[str, Any] | Sequence[Mapping[str, Any]],
         *,
-        steps: Mapping[str, Any] | None = None,
+        max_calls: int | None = None,
     ) -> Run:
-        """Run a function to completion or failure and return what was stored.
+        """Run a function until it completes or fails, and return what was stored.
 
-        ``events`` is the triggering event (or a batch). ``steps`` seeds the
-        memoized step data, to resume a run that an earlier deployment began.
+        ``events`` is the triggering event (or a batch). With ``max_calls``,
+        stop after that many call requests and return a run still
+        ``running``; :meth:`resume` carries it on, against the same app or a
+        redeployed one.
         """
         batch = [dict(events)] if isinstance(events, Mapping) else [dict(e) for e in events]
         for event in batch:
@@ -224,22 +231,27 @@ class StandIn:
             event.setdefault("ts", int(time.time() * 1000))
             event.setdefault("data", {})
         run = Run(run_id=uuid.uuid4().hex, function_id=function_id, status="running")
-        run.steps = dict(steps or {})
-        _Execution(self, app_url, run, batch).drive()
+        run._execution = _Execution(self, run, batch)
+        run._execution.drive(app_url, max_calls)
+        return run
+
+    def resume(self, app_url: str, run: Run, *, max_calls: int | None = None) -> Run:
+        """Continue a run stopped by ``max_calls``, calling ``app_url`` from now on."""
+        if run._execution is None or not run.running:
+            raise ValueError("only a run that is still running can be resumed")
+        run._execution.drive(app_url, max_calls)
         return run
 
 
 class _Execution:
     """The request loop of one run."""
 
-    def __init__(
-        self, stand_in: StandIn, app_url: str, run: Run, batch: list[dict[str, Any]]
-    ) -> None:
+    def __init__(self, stand_in: StandIn, run: Run, batch: list[dict[str, Any]]) -> None:
         self.stand_in = stand_in
-        self.app_url = app_url
+        self.app_url = ""
         self.run = run
         self.batch = batch
-        self.stack: list[str] = list(run.steps)
+        self.stack: list[str] = []
         self.attempt = 0
         self.planned: list[str] = []
         self.disable_immediate = False
@@ -259,8 +271,13 @@ class _Execution:
             "use_api": False,
         }
 
-    def drive(self) -> None:
+    def drive(self, app_url: str, max_calls: int | None) -> None:
+        self.app_url = app_url
+        calls = 0
         while self.run.status == "running":
+            if max_calls is not None and calls >= max_calls:
+                return
+            calls += 1
             if self.run.requests >= self.stand_in.max_requests:
                 raise RuntimeError(f"run {self.run.run_id} did not finish")
             step_id = self.planned.pop(0) if self.planned else None
