@@ -175,7 +175,8 @@ def markdown(results: dict[str, Any], rows: list[tuple[str, str, str, bool]]) ->
         "|---|---|",
     ]
     lines += [f"| {name} | {m:.2f}x |" for name, m in results["peak_memory"].items()]
-    return "\n".join(lines) + "\n"
+    notes = (Path(__file__).parent / "notes.md").read_text()
+    return "\n".join(lines) + "\n\n" + notes
 
 
 def chart(results: dict[str, Any]) -> None:
