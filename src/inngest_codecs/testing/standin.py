@@ -98,6 +98,7 @@ class _EventAPI(BaseHTTPRequestHandler):
 
 class _EventServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # the default of 5 refuses bursts of concurrent sends
 
     def __init__(self, stand_in: StandIn) -> None:
         super().__init__(("127.0.0.1", 0), _EventAPI)
