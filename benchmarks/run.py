@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -209,7 +210,7 @@ def chart(results: dict[str, Any]) -> None:
 
 def main() -> None:
     results: dict[str, Any] = {
-        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
     }
     print("value round trips")

@@ -39,3 +39,20 @@ def test_demo_shows_both_sides_and_a_working_decrypt_command(codec: str) -> None
     opened = cli("decrypt", "--key-file", match.group(1), match.group(2))
     assert opened.returncode == 0
     assert "Maria Garcia" in opened.stdout
+
+
+def test_demo_without_flask_says_what_to_install() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['flask'] = None\n"
+        "from inngest_codecs.cli import main\n"
+        "sys.exit(main(['demo']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 4
+    assert "inngest-codecs[demo]" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -134,9 +134,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .demo import DemoUnavailable, run_demo
 
-    return run_demo(args.codec)
+    try:
+        return run_demo(args.codec)
+    except DemoUnavailable as error:
+        raise CliError(str(error), EXIT_CONFIG) from None
 
 
 def _parser() -> argparse.ArgumentParser:

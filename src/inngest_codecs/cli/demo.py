@@ -15,6 +15,11 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+
+class DemoUnavailable(Exception):
+    """Something the demo needs is not installed."""
+
+
 PATIENT = {"name": "Maria Garcia", "date_of_birth": "1984-03-12", "diagnosis": "type 2 diabetes"}
 WIDTH = 58
 
@@ -45,6 +50,12 @@ def _side_by_side(title: str, seen: Any, stored: Any) -> None:
 
 
 def run_demo(codec: str) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("flask") is None:
+        raise DemoUnavailable(
+            "the demo serves its app with Flask: pip install 'inngest-codecs[demo]'"
+        )
     import inngest
 
     from .. import EncryptionMiddleware, registry

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import inngest
-from werkzeug.serving import WSGIRequestHandler
 
 SERVE_PATH = "/api/inngest"
 
@@ -24,11 +23,6 @@ class ServedApp:
 
     url: str
     client: inngest.Inngest
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
 
 
 def _free_port() -> int:
@@ -44,11 +38,23 @@ def serve_flask(
     """Serve ``functions`` with Flask (werkzeug's threaded server)."""
     import flask
     import inngest.flask
-    from werkzeug.serving import make_server
 
     app = flask.Flask("inngest_codecs_test_app")
     inngest.flask.serve(app, client, list(functions))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    with _serve_wsgi(app, client) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def _serve_wsgi(app: Any, client: inngest.Inngest) -> Iterator[ServedApp]:
+    """A WSGI app on werkzeug's threaded server, on a free loopback port."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -70,7 +76,6 @@ def serve_django(
     import inngest.django
     from django.conf import settings
     from django.core.handlers.wsgi import WSGIHandler
-    from werkzeug.serving import make_server
 
     urls = types.ModuleType("inngest_codecs_test_urls")
     if not settings.configured:
@@ -84,16 +89,8 @@ def serve_django(
 
     clear_url_caches()
     set_urlconf(urls.__name__)
-    server = make_server(
-        "127.0.0.1", 0, WSGIHandler(), threaded=True, request_handler=_QuietHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield ServedApp(f"http://127.0.0.1:{server.server_port}{SERVE_PATH}", client)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with _serve_wsgi(WSGIHandler(), client) as served:
+        yield served
 
 
 @contextlib.contextmanager
