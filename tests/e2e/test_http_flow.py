@@ -16,6 +16,7 @@ from inngest_codecs.envelope import is_envelope
 from inngest_codecs.testing import (
     StandIn,
     assert_no_plaintext,
+    call_request,
     serve_django,
     serve_fastapi,
     serve_flask,
@@ -129,18 +130,9 @@ def test_unsigned_and_stale_requests_are_refused(
             return "ran"
 
     secret = Encryptor(KEY).encrypt("should never be decrypted for a stale request")
-    payload = {
-        "ctx": {
-            "attempt": 0,
-            "disable_immediate_execution": False,
-            "run_id": "r1",
-            "stack": {"stack": []},
-        },
-        "event": {"name": "shop/guarded", "data": {"encrypted": secret}, "id": "e1", "ts": 1},
-        "events": [{"name": "shop/guarded", "data": {"encrypted": secret}, "id": "e1", "ts": 1}],
-        "steps": {},
-        "use_api": False,
-    }
+    payload = call_request(
+        {"name": "shop/guarded", "data": {"encrypted": secret}, "id": "e1", "ts": 1}
+    )
     with SERVERS[framework](client, [guarded]) as app:
         unsigned = stand_in.call(app.url, guarded.id, payload, signed=False)
         stale = stand_in.call(app.url, guarded.id, payload, timestamp=int(time.time()) - 3600)

@@ -9,7 +9,7 @@ import inngest
 import pytest
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
-from inngest_codecs.testing import StandIn, serve_flask
+from inngest_codecs.testing import StandIn, call_request, serve_flask
 
 from .figures import count
 
@@ -110,18 +110,7 @@ def test_signing_key_rotation_through_the_fallback_signing_key(
         def fn(ctx: inngest.ContextSync) -> str:
             return "ran"
 
-        payload = {
-            "ctx": {
-                "attempt": 0,
-                "disable_immediate_execution": False,
-                "run_id": "r",
-                "stack": {"stack": []},
-            },
-            "event": {"name": "s/e", "data": {}, "id": "e", "ts": 1},
-            "events": [{"name": "s/e", "data": {}, "id": "e", "ts": 1}],
-            "steps": {},
-            "use_api": False,
-        }
+        payload = call_request({"name": "s/e", "data": {}, "id": "e", "ts": 1})
         with serve_flask(client, [fn]) as app:
             by_old = server.call(app.url, fn.id, payload, signing_key=old_signing)
             by_new = server.call(app.url, fn.id, payload, signing_key=new_signing)

@@ -15,7 +15,7 @@ loopback::
 
 from .recorder import Exchange, Recorder, assert_no_plaintext
 from .serving import ServedApp, serve_django, serve_fastapi, serve_flask
-from .standin import Run, StandIn, sign
+from .standin import Run, StandIn, call_request, sign
 
 __all__ = [
     "Exchange",
@@ -24,6 +24,7 @@ __all__ = [
     "ServedApp",
     "StandIn",
     "assert_no_plaintext",
+    "call_request",
     "serve_django",
     "serve_fastapi",
     "serve_flask",

@@ -44,6 +44,33 @@ def sign(body: bytes, signing_key: str, timestamp: int) -> str:
     return f"t={timestamp}&s={mac.hexdigest()}"
 
 
+def call_request(
+    events: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    *,
+    steps: Mapping[str, Any] | None = None,
+    run_id: str = "run",
+    attempt: int = 0,
+    max_attempts: int | None = None,
+    stack: Sequence[str] = (),
+    disable_immediate_execution: bool = False,
+) -> dict[str, Any]:
+    """The body of a call request, as Inngest sends it to an app's serve endpoint."""
+    batch = [dict(events)] if isinstance(events, Mapping) else [dict(e) for e in events]
+    return {
+        "ctx": {
+            "attempt": attempt,
+            "disable_immediate_execution": disable_immediate_execution,
+            "max_attempts": max_attempts,
+            "run_id": run_id,
+            "stack": {"stack": list(stack)},
+        },
+        "event": batch[0],
+        "events": batch,
+        "steps": dict(steps or {}),
+        "use_api": False,
+    }
+
+
 @dataclass
 class Run:
     """The outcome of one function run, as the stand-in stored it."""
@@ -258,19 +285,15 @@ class _Execution:
         self.disable_immediate = False
 
     def payload(self) -> dict[str, Any]:
-        return {
-            "ctx": {
-                "attempt": self.attempt,
-                "disable_immediate_execution": self.disable_immediate,
-                "max_attempts": self.stand_in.max_attempts,
-                "run_id": self.run.run_id,
-                "stack": {"stack": self.stack},
-            },
-            "event": self.batch[0],
-            "events": self.batch,
-            "steps": self.run.steps,
-            "use_api": False,
-        }
+        return call_request(
+            self.batch,
+            steps=self.run.steps,
+            run_id=self.run.run_id,
+            attempt=self.attempt,
+            max_attempts=self.stand_in.max_attempts,
+            stack=self.stack,
+            disable_immediate_execution=self.disable_immediate,
+        )
 
     def drive(self, app_url: str, max_calls: int | None) -> None:
         self.app_url = app_url
