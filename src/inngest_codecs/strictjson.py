@@ -7,37 +7,97 @@ value. Tuples travel as arrays and non-string keys of the kinds the standard
 library accepts (int, float, bool, None) become strings, as everywhere else in
 the Inngest SDK. On the way out, the non-standard ``NaN``/``Infinity`` literals
 are refused.
+
+Speed: :mod:`orjson` does the work whenever its output is provably the one the
+standard library would give, and the standard library (the reference) does it
+otherwise. orjson alone would change values silently (NaN written as ``null``,
+UUIDs, enums, dates and dataclasses written natively, integers past 64 bits
+read back as floats), so each fast result is checked cheaply and exactly:
+
+- encoding: orjson refuses (and so hands over) big integers, non-string keys,
+  lone surrogates, subclasses, dates, dataclasses, cycles and deep nesting; the
+  remaining leaves must be of exactly the JSON types (one pass of
+  :func:`gc.get_referents` per level, in C), and every ``null`` in the output
+  must be a ``None`` in the value (a NaN or infinity would add one more).
+- decoding: orjson refuses lone-surrogate escapes, NaN literals and numbers out
+  of range; a run of 19 or more digits (an integer that may not fit 64 bits, or
+  a long mantissa) sends the payload to the standard library.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from collections.abc import Iterator
+
+import orjson
 
 from .errors import EncodingError
 
 _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 _KEY_TYPES = (str, int, float, bool, type(None))
 _SCALARS = (str, int, float, bool, type(None))
+_JSON_TYPES = frozenset({str, int, float, bool, type(None), dict, list, tuple})
+_ORJSON_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+_NULL = b"null"
+_LONG_DIGIT_RUN = b"0" * 19
+_DIGITS_AS_ZERO = bytes(
+    0x30 if chr(byte).isdigit() and byte < 0x80 else 0x20 for byte in range(256)
+)
 
 
 def dumps(value: object) -> bytes:
     """``value`` as compact UTF-8 JSON bytes, or :class:`EncodingError`."""
+    try:
+        fast = orjson.dumps(value, option=_ORJSON_OPTIONS)
+    except orjson.JSONEncodeError:
+        pass
+    else:
+        if _orjson_was_faithful(value, fast):
+            return fast
     try:
         return _encoder.encode(value).encode("utf-8")
     except (ValueError, TypeError, RecursionError):
         raise EncodingError(_describe_problem(value)) from None
 
 
+def _orjson_was_faithful(value: object, encoded: bytes) -> bool:
+    """Whether ``encoded`` (orjson's output for ``value``) is what the reference writes.
+
+    orjson succeeded, so ``value`` is finite and acyclic; walk it level by level.
+    """
+    nones = 0
+    level: list[object] = [value]
+    while level:
+        if not _JSON_TYPES.issuperset(map(type, level)):
+            return False
+        nones += level.count(None)
+        # Of the JSON types only containers have referents: their items (dict: values).
+        level = gc.get_referents(*level)
+    return nones == encoded.count(_NULL)
+
+
 def _reject_constant(name: str) -> object:
     raise ValueError("non-standard JSON constant")
 
 
+_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def loads(data: bytes) -> object:
     """Parse strict JSON bytes, or :class:`EncodingError` (naming nothing of the content)."""
+    if _LONG_DIGIT_RUN not in data.translate(_DIGITS_AS_ZERO):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        return _decoder.decode(data.decode("utf-8"))
     except (ValueError, RecursionError):
         raise EncodingError("the decrypted payload is not valid UTF-8 JSON") from None
 
