@@ -28,3 +28,18 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install("mypy", ".")
     session.run("mypy", "src")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The performance suite: prints the table, writes docs/performance.md and its chart."""
+    session.install(".[test]", "matplotlib")
+    session.run(
+        "python",
+        "benchmarks/bench.py",
+        "--out",
+        "docs/performance",
+        "--page",
+        "docs/performance.md",
+        *session.posargs,
+    )
