@@ -21,7 +21,10 @@ read back as floats), so each fast result is checked cheaply and exactly:
   must be a ``None`` in the value (a NaN or infinity would add one more).
 - decoding: orjson refuses lone-surrogate escapes, NaN literals and numbers out
   of range; a run of 19 or more digits (an integer that may not fit 64 bits, or
-  a long mantissa) sends the payload to the standard library.
+  a long mantissa) sends the payload to the standard library. Payloads over
+  1 MiB go to the standard library too: orjson's parse tree holds about twelve
+  times the payload's size while it builds the value, the standard library
+  about one.
 """
 
 from __future__ import annotations
@@ -38,13 +41,15 @@ from .errors import EncodingError
 _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 _KEY_TYPES = (str, int, float, bool, type(None))
 _SCALARS = (str, int, float, bool, type(None))
-_JSON_TYPES = frozenset({str, int, float, bool, type(None), dict, list, tuple})
+_CONTAINERS = frozenset({dict, list, tuple})
+_JSON_TYPES = frozenset({str, int, float, bool, type(None), *_CONTAINERS})
 _ORJSON_OPTIONS = (
     orjson.OPT_PASSTHROUGH_DATACLASS
     | orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
 _NULL = b"null"
+_ORJSON_LOADS_MAX = 1 << 20
 _LONG_DIGIT_RUN = b"0" * 19
 _DIGITS_AS_ZERO = bytes(
     0x30 if chr(byte).isdigit() and byte < 0x80 else 0x20 for byte in range(256)
@@ -71,15 +76,19 @@ def _orjson_was_faithful(value: object, encoded: bytes) -> bool:
 
     orjson succeeded, so ``value`` is finite and acyclic; walk it level by level.
     """
+    count_nones = _NULL in encoded
     nones = 0
     level: list[object] = [value]
-    while level:
-        if not _JSON_TYPES.issuperset(map(type, level)):
+    while True:
+        kinds = set(map(type, level))
+        if not kinds <= _JSON_TYPES:
             return False
-        nones += level.count(None)
+        if count_nones:
+            nones += level.count(None)
+        if kinds.isdisjoint(_CONTAINERS):
+            return nones == encoded.count(_NULL) if count_nones else True
         # Of the JSON types only containers have referents: their items (dict: values).
         level = gc.get_referents(*level)
-    return nones == encoded.count(_NULL)
 
 
 def _reject_constant(name: str) -> object:
@@ -91,7 +100,7 @@ _decoder = json.JSONDecoder(parse_constant=_reject_constant)
 
 def loads(data: bytes) -> object:
     """Parse strict JSON bytes, or :class:`EncodingError` (naming nothing of the content)."""
-    if _LONG_DIGIT_RUN not in data.translate(_DIGITS_AS_ZERO):
+    if len(data) <= _ORJSON_LOADS_MAX and _LONG_DIGIT_RUN not in data.translate(_DIGITS_AS_ZERO):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:

@@ -18,12 +18,7 @@ ASCII), so none of them can be changed without the tag failing.
 from __future__ import annotations
 
 import os
-from typing import Any
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from typing import TYPE_CHECKING, Any
 
 from ..codec import Codec
 from ..keys import Key, KeySet
@@ -39,8 +34,17 @@ _KEY_INFO = b"inngest-codecs/aes-256-gcm/v1 key"
 _KEY_ID_INFO = b"inngest-codecs/aes-256-gcm/v1 key id"
 _STRATEGY_BYTES = STRATEGY.encode("ascii")
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# cryptography is imported when an aes-gcm codec is first built, not when the
+# codec is discovered: processes that only use secretbox never pay for it.
+
 
 def _hkdf(ikm: bytes, info: bytes, length: int) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(ikm)
 
 
@@ -57,6 +61,10 @@ class AesGcmCodec(Codec):
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         super().__init__(keys, **options)
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._invalid_tag = InvalidTag
         self._by_id: dict[bytes, list[AESGCM]] = {}
         ids = []
         for key in keys.decryption_keys:
@@ -86,12 +94,13 @@ class AesGcmCodec(Codec):
         candidates = self._by_id.get(header[1:])
         if not candidates:
             raise self.failure(f"written under key id {header[1:].hex()}, which is not configured")
-        nonce = ciphertext[HEADER_SIZE : HEADER_SIZE + NONCE_SIZE]
-        sealed = ciphertext[HEADER_SIZE + NONCE_SIZE :]
+        view = memoryview(ciphertext)  # slices without copying a large ciphertext
+        nonce = view[HEADER_SIZE : HEADER_SIZE + NONCE_SIZE]
+        sealed = view[HEADER_SIZE + NONCE_SIZE :]
         aad = header + _STRATEGY_BYTES
         for aead in candidates:
             try:
                 return aead.decrypt(nonce, sealed, aad)
-            except InvalidTag:
+            except self._invalid_tag:
                 continue
         raise self.failure("the value was altered or its key id collides with another key")
