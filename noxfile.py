@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
-PLUGINS = ["plugins/inngest-codecs-example"]
+PLUGINS = ["plugins/inngest-codecs-example", "plugins/inngest-codecs-legacy"]
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite, with the example plugin installed as a separate distribution."""
+    """The test suite, with the plugins installed as separate distributions."""
     session.install(".[test]", *PLUGINS)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "--ignore=tests/load", *session.posargs)
+
+
+@nox.session
+def load(session: nox.Session) -> None:
+    """200 concurrent runs of 5 steps against FastAPI under uvicorn (under a minute)."""
+    session.install(".[test]", *PLUGINS)
+    session.run("pytest", "-s", "tests/load", *session.posargs)
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The atheris fuzz target, time-boxed (seconds: FUZZ_SECONDS, default 60)."""
+    session.install(".", "atheris")
+    seconds = session.env.get("FUZZ_SECONDS") or os.environ.get("FUZZ_SECONDS", "60")
+    session.run(
+        "python", "fuzz/fuzz_decrypt.py", f"-max_total_time={seconds}", "-rss_limit_mb=1024"
+    )
 
 
 @nox.session
@@ -26,20 +45,19 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("mypy", ".")
+    session.install("mypy", ".[test]")
     session.run("mypy", "src")
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site; any warning fails the build."""
+    session.install(".", "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
-    """The performance suite: prints the table, writes docs/performance.md and its chart."""
+    """Benchmarks against inngest_encryption and the raw primitives; writes docs/performance.*"""
     session.install(".[test]", "matplotlib")
-    session.run(
-        "python",
-        "benchmarks/bench.py",
-        "--out",
-        "docs/performance",
-        "--page",
-        "docs/performance.md",
-        *session.posargs,
-    )
+    session.run("python", "-m", "benchmarks.run")

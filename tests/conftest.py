@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import strategies as st
 
@@ -28,3 +30,20 @@ json_values = st.recursive(
 def codec_name(request: pytest.FixtureRequest) -> str:
     """Every installed codec, built-in and plugin alike."""
     return str(request.param)
+
+
+@pytest.fixture(
+    params=sorted(n for n, i in available_codecs().items() if i.codec_class.authenticated)
+)
+def authenticated_codec(request: pytest.FixtureRequest) -> str:
+    """Every installed codec that detects altered data."""
+    return str(request.param)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from .reliability.figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("reliability figures")
+        for name, amount in sorted(FIGURES.items()):
+            terminalreporter.write_line(f"{name}: {amount}")

@@ -56,3 +56,34 @@ def test_codec_migration_keeps_old_data_readable() -> None:
     new = Encryptor("k", codec="aes-gcm")
     assert new.decrypt(old) == "old"
     assert new.encrypt("x")["__STRATEGY__"] == "inngest-codecs/aes-256-gcm"
+
+
+def test_cache_skips_decryption_of_values_seen_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    encryptor = Encryptor("k", cache_size=2)
+    values = [encryptor.encrypt({"n": n}) for n in range(3)]
+    calls: list[bytes] = []
+    real_decrypt = type(encryptor.codec).decrypt
+
+    def counting(self: object, blob: bytes) -> bytes:
+        calls.append(blob)
+        return real_decrypt(self, blob)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(encryptor.codec), "decrypt", counting)
+    first = encryptor.decrypt(values[0])
+    again = encryptor.decrypt(values[0])
+    assert first == again == {"n": 0}
+    assert first is not again, "each caller gets its own object"
+    assert len(calls) == 1
+    encryptor.decrypt(values[1])
+    encryptor.decrypt(values[2])  # evicts values[0]
+    encryptor.decrypt(values[0])
+    assert len(calls) == 4
+
+
+def test_cache_never_opens_a_relabelled_or_altered_value() -> None:
+    encryptor = Encryptor("k", cache_size=8)
+    sealed = encryptor.encrypt("v")
+    assert encryptor.decrypt(sealed) == "v"
+    relabelled = {**sealed, "__STRATEGY__": "inngest-codecs/aes-256-gcm"}
+    with pytest.raises(Exception, match=r"aes-gcm|version|no configured key"):
+        encryptor.decrypt(relabelled)

@@ -47,3 +47,52 @@ def test_output_is_compact_utf8() -> None:
 def test_non_standard_or_broken_json_is_refused(text: bytes) -> None:
     with pytest.raises(EncodingError):
         loads(text)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": None, "b": math.nan},
+        [None, [math.inf]],
+        {"n": None, "t": (1.0, -math.inf)},
+    ],
+    ids=["nan", "inf", "-inf-in-tuple"],
+)
+def test_non_finite_floats_beside_nulls_are_refused(value: object) -> None:
+    # orjson writes NaN and infinities as null; the fast path must not let them through.
+    with pytest.raises(EncodingError, match="non-finite float"):
+        dumps(value)
+
+
+def test_objects_orjson_would_convert_are_refused() -> None:
+    import enum
+    import uuid
+
+    class Colour(enum.Enum):
+        RED = "red"
+
+    for value in ({"id": uuid.uuid4()}, [Colour.RED]):
+        with pytest.raises(EncodingError, match="type"):
+            dumps(value)
+
+
+def test_values_only_the_standard_library_encodes_keep_their_meaning() -> None:
+    import collections
+    import enum
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    assert loads(dumps({"big": 2**70, "level": Level.HIGH, 1: "int key"})) == {
+        "big": 2**70,
+        "level": 3,
+        "1": "int key",
+    }
+    assert loads(dumps(collections.OrderedDict(a=(1, 2)))) == {"a": [1, 2]}
+
+
+def test_long_integers_from_other_writers_are_exact() -> None:
+    assert loads(b'{"n":123456789012345678901234567890,"m":-18446744073709551617}') == {
+        "n": 123456789012345678901234567890,
+        "m": -18446744073709551617,
+    }

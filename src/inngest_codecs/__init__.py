@@ -14,12 +14,28 @@ from .errors import (
 from .keys import Key, KeySet
 from .registry import CodecInfo, available_codecs, load_codec
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .middleware import EncryptionMiddleware
+
+
+def __getattr__(name: str) -> object:
+    # The middleware imports the inngest SDK; load it only when asked for, so
+    # the Encryptor stays usable (and cheap to import) without Inngest.
+    if name == "EncryptionMiddleware":
+        from .middleware import EncryptionMiddleware
+
+        return EncryptionMiddleware
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Codec",
     "CodecError",
     "CodecInfo",
     "DecryptionError",
     "EncodingError",
+    "EncryptionMiddleware",
     "Encryptor",
     "Key",
     "KeyConfigError",

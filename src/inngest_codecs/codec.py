@@ -16,6 +16,8 @@ The entry-point name must equal ``name``. The contract:
   globally unique (prefix it with your organisation) and must never change:
   it is how stored data finds its codec years later.
 - ``opens`` lists further strategies the codec can decrypt (older formats).
+- ``authenticated`` is ``False`` only for formats that cannot detect altered
+  data (legacy formats kept for migration).
 - The constructor receives a :class:`~inngest_codecs.keys.KeySet` and the
   codec-specific keyword options a user passed; reject unknown options and
   unusable keys with :class:`~inngest_codecs.errors.KeyConfigError`.
@@ -44,6 +46,7 @@ class Codec(abc.ABC):
     name: ClassVar[str]
     strategy: str
     opens: ClassVar[tuple[str, ...]] = ()
+    authenticated: ClassVar[bool] = True
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         if options:
@@ -71,6 +74,11 @@ class Codec(abc.ABC):
             keys_tried=len(self.keys.decryption_keys),
             key_ids=self.key_ids,
         )
+
+    @classmethod
+    def key_id_of(cls, ciphertext: bytes) -> str | None:
+        """The key id a ciphertext names, for formats that carry one (no key needed)."""
+        return None
 
     @classmethod
     def generate_key(cls) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .encryptor import DEFAULT_EVENT_FIELD, Encryptor
@@ -57,16 +56,33 @@ def parse_bool(text: str, name: str) -> bool:
     raise KeyConfigError(f"{name} must be true or false")
 
 
-@dataclass(frozen=True, repr=False)
 class EncryptionSettings:
     """Everything needed to build an :class:`Encryptor` and the middleware."""
 
-    key: str | bytes
-    fallback_keys: tuple[str | bytes, ...] = ()
-    codec: str = "secretbox"
-    decrypt_only: bool = False
-    event_encryption_field: str = DEFAULT_EVENT_FIELD
-    options: Mapping[str, Any] = field(default_factory=dict)
+    __slots__ = (
+        "codec",
+        "decrypt_only",
+        "event_encryption_field",
+        "fallback_keys",
+        "key",
+        "options",
+    )
+
+    def __init__(
+        self,
+        key: str | bytes,
+        fallback_keys: tuple[str | bytes, ...] = (),
+        codec: str = "secretbox",
+        decrypt_only: bool = False,
+        event_encryption_field: str = DEFAULT_EVENT_FIELD,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.key = key
+        self.fallback_keys = fallback_keys
+        self.codec = codec
+        self.decrypt_only = decrypt_only
+        self.event_encryption_field = event_encryption_field
+        self.options: Mapping[str, Any] = dict(options or {})
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> EncryptionSettings:
@@ -102,10 +118,14 @@ class EncryptionSettings:
             options=dict(config.get("options") or {}),
         )
 
-    def encryptor(self) -> Encryptor:
+    def encryptor(self, cache_size: int = 0) -> Encryptor:
         """An Encryptor built from these settings (raises on a bad key or codec now)."""
         return Encryptor(
-            self.key, codec=self.codec, fallback_keys=self.fallback_keys, **self.options
+            self.key,
+            codec=self.codec,
+            fallback_keys=self.fallback_keys,
+            cache_size=cache_size,
+            **self.options,
         )
 
     def __repr__(self) -> str:

@@ -9,6 +9,8 @@ queue, a cache or a webhook just as well.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +22,35 @@ from .keys import KeyInput, KeySet
 logger = logging.getLogger("inngest_codecs")
 
 DEFAULT_EVENT_FIELD = "encrypted"
+CACHEABLE_SIZE = 1 << 20
+
+
+class _PlaintextCache:
+    """The plaintext bytes of recently opened envelopes, least recently used first out.
+
+    Keyed by (strategy, base64 data): only the very same ciphertext under the
+    very same label hits. Values larger than ``CACHEABLE_SIZE`` are not kept.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str], plaintext: bytes) -> None:
+        if len(plaintext) > CACHEABLE_SIZE:
+            return
+        with self._lock:
+            self._items[key] = plaintext
+            if len(self._items) > self._capacity:
+                self._items.popitem(last=False)
 
 
 class Encryptor:
@@ -31,9 +62,17 @@ class Encryptor:
         *,
         codec: str = "secretbox",
         fallback_keys: KeyInput | Iterable[KeyInput] | None = (),
+        cache_size: int = 0,
         **options: Any,
     ) -> None:
+        """``cache_size`` > 0 remembers the plaintext of that many recently opened
+        envelopes, so a value opened again skips base64 and decryption (the JSON
+        is still parsed afresh, so callers never share objects). Inngest sends
+        every memoized step output again on every call of a run, which is where
+        this pays. The plaintext stays in memory while cached.
+        """
         self._keys = KeySet.build(key, fallback_keys)
+        self._cache = _PlaintextCache(cache_size) if cache_size > 0 else None
         self._codec = registry.codec_class(codec)(self._keys, **options)
         self._openers: dict[str, Codec] = {
             strategy: self._codec for strategy in (self._codec.strategy, *self._codec.opens)
@@ -64,8 +103,16 @@ class Encryptor:
         """The plaintext of an envelope; any other value is returned as it is."""
         if not envelope.is_envelope(value):
             return value
-        strategy, blob = envelope.parse(value)  # type: ignore[arg-type]
-        return strictjson.loads(self._opener(strategy).decrypt(blob))
+        if self._cache is None:
+            strategy, blob = envelope.parse(value)  # type: ignore[arg-type]
+            return strictjson.loads(self._opener(strategy).decrypt(blob))
+        key = (value.get(envelope.STRATEGY, envelope.NO_STRATEGY), value.get(envelope.DATA))  # type: ignore[attr-defined]
+        plaintext = self._cache.get(key) if type(key[0]) is str and type(key[1]) is str else None
+        if plaintext is None:
+            strategy, blob = envelope.parse(value)  # type: ignore[arg-type]
+            plaintext = self._opener(strategy).decrypt(blob)
+            self._cache.put(key, plaintext)
+        return strictjson.loads(plaintext)
 
     def encrypt_event_data(
         self, data: Mapping[str, Any], field: str = DEFAULT_EVENT_FIELD

@@ -52,11 +52,15 @@ def parse(envelope: Mapping[str, Any]) -> tuple[str, bytes]:
 def decode_base64(data: str) -> bytes:
     """Standard base64 with padding; anything else is :class:`EncodingError`."""
     try:
-        if len(data) % 4:
-            raise ValueError
-        if sys.version_info >= (3, 11):
-            # One C pass; b64decode(validate=True) adds a regular-expression pass.
-            return binascii.a2b_base64(data, strict_mode=True)
-        return base64.b64decode(data.encode("ascii"), validate=True)
+        return _strict_b64decode(data)
     except (ValueError, binascii.Error):
         raise EncodingError("malformed envelope: data is not standard base64") from None
+
+
+def _strict_b64decode(data: str) -> bytes:
+    if sys.version_info >= (3, 11):
+        return binascii.a2b_base64(data, strict_mode=True)
+    raw = data.encode("ascii")
+    if len(raw) % 4:
+        raise ValueError("bad length")
+    return base64.b64decode(raw, validate=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from .errors import KeyConfigError
 
@@ -25,17 +24,29 @@ _JS_WHITESPACE = (
 )
 
 
-@dataclass(frozen=True, repr=False)
 class Key:
-    """One key. ``material`` is the UTF-8 of a string key, or the raw bytes given."""
+    """One key. ``material`` is the UTF-8 of a string key, or the raw bytes given.
 
-    material: bytes
-    is_text: bool
-    key_id: str = field(init=False, compare=False)
+    ``key_id`` is a short one-way fingerprint, safe to print.
+    """
 
-    def __post_init__(self) -> None:
-        digest = hashlib.blake2b(self.material, digest_size=4, person=b"inngest-codecs")
-        object.__setattr__(self, "key_id", digest.hexdigest())
+    # A plain class rather than a dataclass: building dataclasses at import
+    # time is a measurable share of a serverless cold start.
+    __slots__ = ("is_text", "key_id", "material")
+
+    def __init__(self, material: bytes, is_text: bool) -> None:
+        self.material = material
+        self.is_text = is_text
+        digest = hashlib.blake2b(material, digest_size=4, person=b"inngest-codecs")
+        self.key_id = digest.hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Key):
+            return NotImplemented
+        return (self.material, self.is_text) == (other.material, other.is_text)
+
+    def __hash__(self) -> int:
+        return hash((self.material, self.is_text))
 
     def __repr__(self) -> str:
         return f"Key(id={self.key_id})"
@@ -71,7 +82,6 @@ def _as_list(keys: object) -> list[object]:
     return [keys]
 
 
-@dataclass(frozen=True, repr=False)
 class KeySet:
     """The keys a codec works with.
 
@@ -80,8 +90,11 @@ class KeySet:
     followed by its untrimmed form.
     """
 
-    primary: Key
-    decryption_keys: tuple[Key, ...]
+    __slots__ = ("decryption_keys", "primary")
+
+    def __init__(self, primary: Key, decryption_keys: tuple[Key, ...]) -> None:
+        self.primary = primary
+        self.decryption_keys = decryption_keys
 
     @classmethod
     def build(

@@ -8,15 +8,14 @@ process, on first use. A plugin that fails to import, or that does not hold a
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib.metadata
+import threading
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from stevedore import ExtensionManager
+from stevedore import ExtensionManager, NamedExtensionManager
 
 from .codec import Codec
 from .envelope import NO_STRATEGY
@@ -30,8 +29,7 @@ class CodecPluginWarning(UserWarning):
     """An installed codec plugin could not be used."""
 
 
-@dataclass(frozen=True)
-class CodecInfo:
+class CodecInfo(NamedTuple):
     """What an installed codec is, and where it comes from."""
 
     name: str
@@ -39,13 +37,7 @@ class CodecInfo:
     opens: tuple[str, ...]
     distribution: str | None
     version: str | None
-    codec_class: type[Codec] = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class _Registry:
-    by_name: dict[str, CodecInfo]
-    by_strategy: dict[str, CodecInfo]
+    codec_class: type[Codec]
 
 
 def _on_load_failure(manager: object, entry_point: Any, exc: BaseException) -> None:
@@ -84,32 +76,66 @@ def _info(extension: Any) -> CodecInfo | None:
     )
 
 
-def _index(infos: Iterable[CodecInfo]) -> _Registry:
-    by_name: dict[str, CodecInfo] = {}
-    by_strategy: dict[str, CodecInfo] = {}
-    for info in sorted(infos, key=lambda i: i.name):
-        if info.name in by_name:
-            continue
-        by_name[info.name] = info
+class _Registry:
+    """Entry points listed once; each codec imported only when first needed.
+
+    Importing every plugin up front would make every process pay for codecs it
+    never uses, so a name loads its own entry point, and only a strategy no
+    loaded codec declares (or a listing) loads the rest, in name order.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        lister: NamedExtensionManager[Any] = NamedExtensionManager(GROUP, names=[])
+        self.names = sorted(set(lister.entry_points_names()))
+        self.by_name: dict[str, CodecInfo] = {}
+        self.by_strategy: dict[str, CodecInfo] = {}
+        self._tried: set[str] = set()
+
+    def _load(self, names: list[str]) -> None:
+        with self._lock:
+            wanted = [name for name in names if name not in self._tried]
+            if not wanted:
+                return
+            self._tried.update(wanted)
+            manager: NamedExtensionManager[Any] = NamedExtensionManager(
+                GROUP, names=wanted, name_order=True, on_load_failure_callback=_on_load_failure
+            )
+            for extension in manager.extensions:
+                info = _info(extension)
+                if info is not None and info.name not in self.by_name:
+                    self._add(info)
+
+    def _add(self, info: CodecInfo) -> None:
+        self.by_name[info.name] = info
         for strategy in (info.strategy, *info.opens):
-            if strategy in by_strategy:
+            holder = self.by_strategy.setdefault(strategy, info)
+            if holder is not info:
                 warnings.warn(
-                    f"codecs {by_strategy[strategy].name!r} and {info.name!r} both declare "
-                    f"strategy {strategy!r}; using {by_strategy[strategy].name!r}",
+                    f"codecs {holder.name!r} and {info.name!r} both declare "
+                    f"strategy {strategy!r}; using {holder.name!r}",
                     CodecPluginWarning,
-                    stacklevel=3,
+                    stacklevel=5,
                 )
-                continue
-            by_strategy[strategy] = info
-    return _Registry(by_name, by_strategy)
+
+    def named(self, name: str) -> CodecInfo | None:
+        if name not in self.by_name and name in self.names:
+            self._load([name])
+        return self.by_name.get(name)
+
+    def for_strategy(self, strategy: str) -> CodecInfo | None:
+        if strategy not in self.by_strategy:
+            self.load_all()
+        return self.by_strategy.get(strategy)
+
+    def load_all(self) -> dict[str, CodecInfo]:
+        self._load(self.names)
+        return dict(sorted(self.by_name.items()))
 
 
 @functools.cache
 def _registry() -> _Registry:
-    manager: ExtensionManager[Any] = ExtensionManager(
-        GROUP, invoke_on_load=False, on_load_failure_callback=_on_load_failure
-    )
-    return _index(info for ext in manager.extensions if (info := _info(ext)) is not None)
+    return _Registry()
 
 
 def refresh() -> None:
@@ -134,27 +160,26 @@ def available_codecs() -> dict[str, CodecInfo]:
     """Installed codecs by name, with the distribution and version providing each."""
     origins = _distributions()
     return {
-        name: dataclasses.replace(info, distribution=origin[0], version=origin[1])
+        name: info._replace(distribution=origin[0], version=origin[1])
         if (origin := origins.get(name))
         else info
-        for name, info in _registry().by_name.items()
+        for name, info in _registry().load_all().items()
     }
 
 
 def _install_hint(registry: _Registry) -> str:
-    names = ", ".join(sorted(registry.by_name)) or "none"
-    return f"installed codecs: {names}"
+    return f"installed codecs: {', '.join(registry.names) or 'none'}"
 
 
 def codec_class(name: str) -> type[Codec]:
     """The codec class registered under ``name``, or :class:`UnknownCodecError`."""
     registry = _registry()
-    info = registry.by_name.get(name)
+    info = registry.named(name)
     if info is None:
         raise UnknownCodecError(
             f"no codec named {name!r} is installed ({_install_hint(registry)}); "
             f"install the distribution that provides it",
-            installed=sorted(registry.by_name),
+            installed=registry.names,
         )
     return info.codec_class
 
@@ -162,7 +187,7 @@ def codec_class(name: str) -> type[Codec]:
 def codec_for_strategy(strategy: str) -> type[Codec]:
     """The codec class that opens envelopes of ``strategy``, or :class:`UnknownCodecError`."""
     registry = _registry()
-    info = registry.by_strategy.get(strategy)
+    info = registry.for_strategy(strategy)
     if info is not None:
         return info.codec_class
     if strategy == NO_STRATEGY:
@@ -173,7 +198,7 @@ def codec_for_strategy(strategy: str) -> type[Codec]:
         hint = "install the distribution that provides it"
     raise UnknownCodecError(
         f"no installed codec opens {what} ({_install_hint(registry)}); {hint}",
-        installed=sorted(registry.by_name),
+        installed=registry.names,
     )
 
 

@@ -7,88 +7,77 @@ value. Tuples travel as arrays and non-string keys of the kinds the standard
 library accepts (int, float, bool, None) become strings, as everywhere else in
 the Inngest SDK. On the way out, the non-standard ``NaN``/``Infinity`` literals
 are refused.
-
-Speed: :mod:`orjson` does the work whenever its output is provably the one the
-standard library would give, and the standard library (the reference) does it
-otherwise. orjson alone would change values silently (NaN written as ``null``,
-UUIDs, enums, dates and dataclasses written natively, integers past 64 bits
-read back as floats), so each fast result is checked cheaply and exactly:
-
-- encoding: orjson refuses (and so hands over) big integers, non-string keys,
-  lone surrogates, subclasses, dates, dataclasses, cycles and deep nesting; the
-  remaining leaves must be of exactly the JSON types (one pass of
-  :func:`gc.get_referents` per level, in C), and every ``null`` in the output
-  must be a ``None`` in the value (a NaN or infinity would add one more).
-- decoding: orjson refuses lone-surrogate escapes, NaN literals and numbers out
-  of range; a run of 19 or more digits (an integer that may not fit 64 bits, or
-  a long mantissa) sends the payload to the standard library. Payloads over
-  1 MiB go to the standard library too: orjson's parse tree holds about twelve
-  times the payload's size while it builds the value, the standard library
-  about one.
 """
 
 from __future__ import annotations
 
-import gc
 import json
+import marshal
 import math
 from collections.abc import Iterator
+from typing import Any
 
 import orjson
 
 from .errors import EncodingError
 
+# Two paths with one behaviour. orjson is the fast path, taken only when it
+# cannot change a value: on the way in, when the value holds nothing but exact
+# JSON types and finite floats (orjson writes NaN as null and converts UUIDs and
+# enums silently); on the way out, when no integer literal could exceed 64 bits
+# (orjson reads those as floats). Everything else takes the standard library.
+# marshal checks "exact built-in types only" in C, five times faster than a
+# Python walk; what orjson accepts and marshal accepts is exactly the JSON
+# types, so only floats remain to check, and only when the output has a null.
 _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 _KEY_TYPES = (str, int, float, bool, type(None))
 _SCALARS = (str, int, float, bool, type(None))
-_CONTAINERS = frozenset({dict, list, tuple})
-_JSON_TYPES = frozenset({str, int, float, bool, type(None), *_CONTAINERS})
-_ORJSON_OPTIONS = (
-    orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
-_NULL = b"null"
-_ORJSON_LOADS_MAX = 1 << 20
-_LONG_DIGIT_RUN = b"0" * 19
-_DIGITS_AS_ZERO = bytes(
-    0x30 if chr(byte).isdigit() and byte < 0x80 else 0x20 for byte in range(256)
-)
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_INTEGER = b"0" * 19
+# orjson's parser builds a transient tree of about twelve times the document
+# before it makes Python objects; above this size the standard library, about
+# twice as slow but needing no more than the document again, reads it.
+FAST_PARSE_LIMIT = 1 << 20
+
+
+def _floats_are_finite(value: object) -> bool:
+    """Whether every float in ``value`` (already known to hold only JSON types) is finite."""
+    stack: list[Any] = [value]
+    pop = stack.pop
+    while stack:
+        current = pop()
+        kind = type(current)
+        if kind is float:
+            if current - current:  # NaN for NaN and infinities, 0.0 otherwise
+                return False
+        elif kind is dict:
+            stack.extend(current.values())
+        elif kind is list or kind is tuple:
+            stack.extend(current)
+    return True
+
+
+def _fast_dumps(value: object) -> bytes | None:
+    """orjson's encoding of ``value`` when it is exact, else ``None``."""
+    try:
+        encoded = orjson.dumps(value)
+        marshal.dumps(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        return None
+    if b"null" in encoded and not _floats_are_finite(value):
+        return None
+    return encoded
 
 
 def dumps(value: object) -> bytes:
     """``value`` as compact UTF-8 JSON bytes, or :class:`EncodingError`."""
-    try:
-        fast = orjson.dumps(value, option=_ORJSON_OPTIONS)
-    except orjson.JSONEncodeError:
-        pass
-    else:
-        if _orjson_was_faithful(value, fast):
-            return fast
+    fast = _fast_dumps(value)
+    if fast is not None:
+        return fast
     try:
         return _encoder.encode(value).encode("utf-8")
     except (ValueError, TypeError, RecursionError):
         raise EncodingError(_describe_problem(value)) from None
-
-
-def _orjson_was_faithful(value: object, encoded: bytes) -> bool:
-    """Whether ``encoded`` (orjson's output for ``value``) is what the reference writes.
-
-    orjson succeeded, so ``value`` is finite and acyclic; walk it level by level.
-    """
-    count_nones = _NULL in encoded
-    nones = 0
-    level: list[object] = [value]
-    while True:
-        kinds = set(map(type, level))
-        if not kinds <= _JSON_TYPES:
-            return False
-        if count_nones:
-            nones += level.count(None)
-        if kinds.isdisjoint(_CONTAINERS):
-            return nones == encoded.count(_NULL) if count_nones else True
-        # Of the JSON types only containers have referents: their items (dict: values).
-        level = gc.get_referents(*level)
 
 
 def _reject_constant(name: str) -> object:
@@ -100,11 +89,11 @@ _decoder = json.JSONDecoder(parse_constant=_reject_constant)
 
 def loads(data: bytes) -> object:
     """Parse strict JSON bytes, or :class:`EncodingError` (naming nothing of the content)."""
-    if len(data) <= _ORJSON_LOADS_MAX and _LONG_DIGIT_RUN not in data.translate(_DIGITS_AS_ZERO):
+    if len(data) <= FAST_PARSE_LIMIT and _LONG_INTEGER not in data.translate(_DIGITS_TO_ZERO):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
-            pass
+            pass  # the standard library decides, and names the failure the same way
     try:
         return _decoder.decode(data.decode("utf-8"))
     except (ValueError, RecursionError):

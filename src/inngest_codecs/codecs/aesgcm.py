@@ -18,7 +18,12 @@ ASCII), so none of them can be changed without the tag failing.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..codec import Codec
 from ..keys import Key, KeySet
@@ -34,17 +39,8 @@ _KEY_INFO = b"inngest-codecs/aes-256-gcm/v1 key"
 _KEY_ID_INFO = b"inngest-codecs/aes-256-gcm/v1 key id"
 _STRATEGY_BYTES = STRATEGY.encode("ascii")
 
-if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-# cryptography is imported when an aes-gcm codec is first built, not when the
-# codec is discovered: processes that only use secretbox never pay for it.
-
 
 def _hkdf(ikm: bytes, info: bytes, length: int) -> bytes:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(ikm)
 
 
@@ -61,10 +57,6 @@ class AesGcmCodec(Codec):
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         super().__init__(keys, **options)
-        from cryptography.exceptions import InvalidTag
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-        self._invalid_tag = InvalidTag
         self._by_id: dict[bytes, list[AESGCM]] = {}
         ids = []
         for key in keys.decryption_keys:
@@ -80,6 +72,12 @@ class AesGcmCodec(Codec):
     @property
     def key_ids(self) -> tuple[str, ...]:
         return self._ids
+
+    @classmethod
+    def key_id_of(cls, ciphertext: bytes) -> str | None:
+        if len(ciphertext) < HEADER_SIZE or ciphertext[0] != VERSION:
+            return None
+        return ciphertext[1:HEADER_SIZE].hex()
 
     def encrypt(self, plaintext: bytes) -> bytes:
         nonce = os.urandom(NONCE_SIZE)
@@ -101,6 +99,6 @@ class AesGcmCodec(Codec):
         for aead in candidates:
             try:
                 return aead.decrypt(nonce, sealed, aad)
-            except self._invalid_tag:
+            except InvalidTag:
                 continue
         raise self.failure("the value was altered or its key id collides with another key")

@@ -1,0 +1,37 @@
+"""Side-by-side timing: alternate candidates round by round, report medians."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def per_call(func: Callable[[], Any], budget: float) -> tuple[int, float]:
+    """How many calls fill ``budget`` seconds, and the time of one call."""
+    calls, elapsed = 1, 0.0
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            func()
+        elapsed = time.perf_counter() - start
+        if elapsed >= budget or calls >= 1_000_000:
+            return calls, elapsed / calls
+        calls *= 2
+
+
+def alternate(funcs: dict[str, Callable[[], Any]], rounds: int, budget: float) -> dict[str, float]:
+    """Median seconds per call of each function, measured in rotating order."""
+    sizes = {name: per_call(func, budget)[0] for name, func in funcs.items()}
+    samples: dict[str, list[float]] = {name: [] for name in funcs}
+    names = list(funcs)
+    for round_index in range(rounds):
+        order = names[round_index % len(names) :] + names[: round_index % len(names)]
+        for name in order:
+            func, calls = funcs[name], sizes[name]
+            start = time.perf_counter()
+            for _ in range(calls):
+                func()
+            samples[name].append((time.perf_counter() - start) / calls)
+    return {name: statistics.median(values) for name, values in samples.items()}

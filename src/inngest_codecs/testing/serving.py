@@ -1,0 +1,121 @@
+"""Serve an Inngest app on a free loopback port in a background thread, for tests."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import threading
+import time
+import types
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import inngest
+
+SERVE_PATH = "/api/inngest"
+
+
+@dataclass(frozen=True)
+class ServedApp:
+    """An app being served; ``url`` is its Inngest serve endpoint."""
+
+    url: str
+    client: inngest.Inngest
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve_flask(
+    client: inngest.Inngest, functions: Sequence[inngest.Function[Any]]
+) -> Iterator[ServedApp]:
+    """Serve ``functions`` with Flask (werkzeug's threaded server)."""
+    import flask
+    import inngest.flask
+
+    app = flask.Flask("inngest_codecs_test_app")
+    inngest.flask.serve(app, client, list(functions))
+    with _serve_wsgi(app, client) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def _serve_wsgi(app: Any, client: inngest.Inngest) -> Iterator[ServedApp]:
+    """A WSGI app on werkzeug's threaded server, on a free loopback port."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield ServedApp(f"http://127.0.0.1:{server.server_port}{SERVE_PATH}", client)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_django(
+    client: inngest.Inngest, functions: Sequence[inngest.Function[Any]]
+) -> Iterator[ServedApp]:
+    """Serve sync ``functions`` with Django's WSGI handler (on werkzeug's threaded server).
+
+    Configures Django settings for this process if nothing configured them yet.
+    """
+    import django
+    import inngest.django
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+
+    urls = types.ModuleType("inngest_codecs_test_urls")
+    if not settings.configured:
+        settings.configure(
+            ROOT_URLCONF=urls.__name__, ALLOWED_HOSTS=["127.0.0.1"], DEBUG=False, SECRET_KEY="test"
+        )
+        django.setup()
+    urls.urlpatterns = [inngest.django.serve(client, list(functions))]  # type: ignore[attr-defined]
+    sys.modules[urls.__name__] = urls
+    from django.urls import clear_url_caches, set_urlconf
+
+    clear_url_caches()
+    set_urlconf(urls.__name__)
+    with _serve_wsgi(WSGIHandler(), client) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def serve_fastapi(
+    client: inngest.Inngest, functions: Sequence[inngest.Function[Any]]
+) -> Iterator[ServedApp]:
+    """Serve ``functions`` with FastAPI under uvicorn."""
+    import fastapi
+    import inngest.fast_api
+    import uvicorn
+
+    app = fastapi.FastAPI()
+    inngest.fast_api.serve(app, client, list(functions))
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield ServedApp(f"http://127.0.0.1:{port}{SERVE_PATH}", client)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,58 @@
+"""The README's main command, run as a subprocess: plaintext inside, envelopes outside."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from inngest_codecs import Encryptor
+
+from .test_commands import cli
+
+PATIENT_DETAILS = ["Maria Garcia", "1984-03-12", "type 2 diabetes"]
+
+
+@pytest.mark.parametrize("codec", ["secretbox", "aes-gcm"])
+def test_demo_shows_both_sides_and_a_working_decrypt_command(codec: str) -> None:
+    result = cli("demo", "--codec", codec)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    left = "\n".join(line.split("│")[0] for line in out.splitlines() if "│" in line)
+    right = "\n".join(line.split("│")[1] for line in out.splitlines() if "│" in line)
+    for detail in PATIENT_DETAILS:
+        assert detail in left
+        assert detail not in right
+    assert right.count('"__ENCRYPTED__": true') >= 4
+    assert '"patient_id": "p-1042"' in right
+
+    match = re.search(r"decrypt --key-file (\S+) (\S+)", out)
+    assert match is not None
+    key = Path(match.group(1)).read_text().strip()
+    stored = json.loads(Path(match.group(2)).read_text())
+    assert (
+        Encryptor(key).decrypt_event_data(stored["event"]["data"])["encrypted"]["name"]
+        == "Maria Garcia"
+    )
+    opened = cli("decrypt", "--key-file", match.group(1), match.group(2))
+    assert opened.returncode == 0
+    assert "Maria Garcia" in opened.stdout
+
+
+def test_demo_without_flask_says_what_to_install() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['flask'] = None\n"
+        "from inngest_codecs.cli import main\n"
+        "sys.exit(main(['demo']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 4
+    assert "inngest-codecs[demo]" in result.stderr
+    assert "Traceback" not in result.stderr
