@@ -92,8 +92,9 @@ class AesGcmCodec(Codec):
         candidates = self._by_id.get(header[1:])
         if not candidates:
             raise self.failure(f"written under key id {header[1:].hex()}, which is not configured")
-        nonce = ciphertext[HEADER_SIZE : HEADER_SIZE + NONCE_SIZE]
-        sealed = ciphertext[HEADER_SIZE + NONCE_SIZE :]
+        view = memoryview(ciphertext)  # slices without copying a large ciphertext
+        nonce = view[HEADER_SIZE : HEADER_SIZE + NONCE_SIZE]
+        sealed = view[HEADER_SIZE + NONCE_SIZE :]
         aad = header + _STRATEGY_BYTES
         for aead in candidates:
             try:
