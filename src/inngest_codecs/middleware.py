@@ -18,10 +18,11 @@ output, an invoked function's output, and the data of the event that
 
 from __future__ import annotations
 
+import contextlib
 import time
 import typing
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import inngest
@@ -163,11 +164,10 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
     def before_send_events(self, events: list[inngest.Event]) -> None:
         if self._decrypt_only:
             return
-        for event in events:
-            if self._field in event.data:
-                event.data = self._guard(
-                    self._encryptor.encrypt_event_data, event.data, self._field
-                )
+        with _failures_end_the_run():
+            for event in events:
+                if self._field in event.data:
+                    event.data = self._encryptor.encrypt_event_data(event.data, self._field)
 
     def transform_input(
         self,
@@ -176,32 +176,34 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
         steps: inngest.StepMemos,
     ) -> None:
         self._refuse_stale_request()
-        decrypt_data = self._encryptor.decrypt_event_data
-        for step in steps.values():
-            data = step.data
-            if envelope.is_envelope(data):
-                step.data = self._guard(self._encryptor.decrypt, data)
-            elif _is_event(data):
-                step.data = {**data, "data": self._guard(decrypt_data, data["data"])}
-        seen = set()
-        for event in (ctx.event, *ctx.events):
-            if id(event) not in seen:
-                seen.add(id(event))
-                event.data = self._guard(decrypt_data, event.data)
+        decrypt, decrypt_data = self._encryptor.decrypt, self._encryptor.decrypt_event_data
+        with _failures_end_the_run():
+            for step in steps.values():
+                data = step.data
+                if envelope.is_envelope(data):
+                    step.data = decrypt(data)
+                elif _is_event(data):
+                    step.data = {**data, "data": decrypt_data(data["data"])}
+            seen = set()
+            for event in (ctx.event, *ctx.events):
+                if id(event) not in seen:
+                    seen.add(id(event))
+                    event.data = decrypt_data(event.data)
 
     def transform_output(self, result: inngest.TransformOutputResult) -> None:
         if self._decrypt_only:
             return
-        # None carries nothing, and is what planned, sleeping and waiting steps report.
-        if result.has_output() and result.output is not None:
-            result.output = self._guard(self._encryptor.encrypt, result.output)
-        step = result.step
-        if step is not None and step.op is server_lib.Opcode.INVOKE and step.opts:
-            payload = step.opts.get("payload")
-            if isinstance(payload, dict) and isinstance(payload.get("data"), dict):
-                payload["data"] = self._guard(
-                    self._encryptor.encrypt_event_data, payload["data"], self._field
-                )
+        with _failures_end_the_run():
+            # None carries nothing, and is what planned, sleeping and waiting steps report.
+            if result.has_output() and result.output is not None:
+                result.output = self._encryptor.encrypt(result.output)
+            step = result.step
+            if step is not None and step.op is server_lib.Opcode.INVOKE and step.opts:
+                payload = step.opts.get("payload")
+                if isinstance(payload, dict) and isinstance(payload.get("data"), dict):
+                    payload["data"] = self._encryptor.encrypt_event_data(
+                        payload["data"], self._field
+                    )
 
     def _refuse_stale_request(self) -> None:
         """Refuse a validly signed request replayed long after it was made."""
@@ -216,10 +218,11 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
                 f"{self._max_signature_age:g} seconds"
             )
 
-    @staticmethod
-    def _guard(operation: Callable[..., Any], *args: Any) -> Any:
-        """Run an Encryptor call; a codec failure ends the run, as retrying cannot help."""
-        try:
-            return operation(*args)
-        except CodecError as error:
-            raise inngest.NonRetriableError(f"{type(error).__name__}: {error}") from None
+
+@contextlib.contextmanager
+def _failures_end_the_run() -> Iterator[None]:
+    """A codec failure ends the run: retrying cannot open what no key opens."""
+    try:
+        yield
+    except CodecError as error:
+        raise inngest.NonRetriableError(f"{type(error).__name__}: {error}") from None
