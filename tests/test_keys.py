@@ -51,3 +51,28 @@ def test_raw_secretbox_key_must_be_32_bytes() -> None:
 def test_unknown_codec_option_is_rejected() -> None:
     with pytest.raises(TypeError, match="option"):
         Encryptor("k", codec="secretbox", compression=True)
+
+
+REAL = "the-real-key-do-not-print"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [{"key": REAL}, {REAL}, frozenset([REAL]), (k for k in [REAL]), 3.5, bytearray(b"k" * 32)],
+    ids=["dict", "set", "frozenset", "generator", "float", "bytearray"],
+)
+def test_only_str_bytes_or_lists_of_them_are_keys(key: object) -> None:
+    for attempt in (
+        lambda: KeySet.build(key),  # type: ignore[arg-type]
+        lambda: KeySet.build("primary", key),  # type: ignore[arg-type]
+        lambda: Encryptor("primary", fallback_keys=key),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(KeyConfigError) as caught:
+            attempt()
+        assert type(key).__name__ in str(caught.value)
+        assert REAL not in str(caught.value)
+
+
+def test_tuples_and_lists_of_keys_are_accepted() -> None:
+    keys = KeySet.build(("a", b"b" * 32), ["c"])
+    assert [k.material for k in keys.decryption_keys] == [b"a", b"b" * 32, b"c"]

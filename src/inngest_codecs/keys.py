@@ -11,7 +11,7 @@ trim still opens.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from .errors import KeyConfigError
 
@@ -62,24 +62,31 @@ def _parse_one(key: object, role: str) -> list[Key]:
         if trimmed != key:
             keys.append(Key(key.encode("utf-8"), True))
         return keys
-    if isinstance(key, (bytes, bytearray, memoryview)):
-        raw = bytes(key)
-        if not raw:
+    if isinstance(key, bytes):
+        if not key:
             raise KeyConfigError(f"the {role} is empty")
-        return [Key(raw, False)]
+        return [Key(key, False)]
     if key is None:
         raise KeyConfigError(f"the {role} is missing")
     raise KeyConfigError(f"the {role} must be str or bytes, not {type(key).__name__}")
 
 
-def _as_list(keys: object) -> list[object]:
+def _as_list(keys: object, role: str) -> list[object]:
+    """One key, or a list or tuple of keys; anything else is a configuration mistake.
+
+    Sets and mappings are refused: a set has no stable order (the primary key
+    would change with ``PYTHONHASHSEED``), and iterating a mapping yields its
+    key names, not its values.
+    """
     if keys is None:
         return []
-    if isinstance(keys, (str, bytes, bytearray, memoryview)):
+    if isinstance(keys, (str, bytes)):
         return [keys]
-    if isinstance(keys, Iterable):
+    if isinstance(keys, (list, tuple)):
         return list(keys)
-    return [keys]
+    raise KeyConfigError(
+        f"{role} must be str, bytes, or a list or tuple of them, not {type(keys).__name__}"
+    )
 
 
 class KeySet:
@@ -100,20 +107,22 @@ class KeySet:
     def build(
         cls,
         key: KeyInput | Sequence[KeyInput] | None,
-        fallback_keys: KeyInput | Iterable[KeyInput] | None = (),
+        fallback_keys: KeyInput | Sequence[KeyInput] | None = (),
     ) -> KeySet:
         """Accept what ``inngest_encryption`` and the TypeScript middleware accept.
 
         ``key`` is one key, or a list whose first item is the primary key and
         whose other items are fallbacks (the TypeScript form). ``fallback_keys``
-        is ``None``, one key, or an iterable of keys.
+        is ``None``, one key, or a list or tuple of keys. Keys are ``str`` or
+        ``bytes``; anything else is a :class:`KeyConfigError` naming the type.
         """
-        given = _as_list(key)
+        given = _as_list(key, "the encryption key")
         if not given:
             raise KeyConfigError("the encryption key is missing")
         primary_forms = _parse_one(given[0], "encryption key")
         candidates = list(primary_forms)
-        for index, extra in enumerate([*given[1:], *_as_list(fallback_keys)], start=1):
+        extras = [*given[1:], *_as_list(fallback_keys, "the fallback keys")]
+        for index, extra in enumerate(extras, start=1):
             candidates.extend(_parse_one(extra, f"fallback key #{index}"))
         unique = tuple(dict.fromkeys(candidates))
         return cls(primary=primary_forms[0], decryption_keys=unique)
