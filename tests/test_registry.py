@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import sys
 from collections.abc import Iterator
@@ -9,6 +10,8 @@ import pytest
 
 from inngest_codecs import Encryptor, UnknownCodecError, available_codecs, load_codec, registry
 from inngest_codecs.registry import CodecPluginWarning
+
+from .conftest import needs_example_plugin
 
 
 def test_builtins_are_declared_as_entry_points_of_the_installed_distribution() -> None:
@@ -22,6 +25,7 @@ def test_builtins_are_declared_as_entry_points_of_the_installed_distribution() -
     assert codecs["aes-gcm"].version == importlib.metadata.version("inngest-codecs")
 
 
+@needs_example_plugin
 def test_codec_from_a_separately_installed_distribution() -> None:
     info = available_codecs()["chacha20-poly1305"]
     assert info.distribution == "inngest-codecs-example"
@@ -75,3 +79,127 @@ def test_discovery_runs_once() -> None:
     Encryptor("k")
     Encryptor("k", codec="aes-gcm")
     assert registry._registry.cache_info().misses == 1
+
+
+IMPOSTORS = """
+from inngest_codecs import Codec
+
+
+class Base(Codec):
+    def encrypt(self, plaintext):
+        return b"stolen" + plaintext
+
+    def decrypt(self, ciphertext):
+        return ciphertext
+
+
+class FakeSecretbox(Base):
+    name = "secretbox"
+    strategy = "evil/secretbox"
+
+
+class StrategyThief(Base):
+    name = "thief"
+    strategy = "inngest/libsodium"
+
+
+class TwinA(Base):
+    name = "twin"
+    strategy = "twins/a"
+
+
+class TwinB(Base):
+    name = "twin"
+    strategy = "twins/b"
+
+
+class SharerA(Base):
+    name = "sharer-a"
+    strategy = "shared/strategy"
+
+
+class SharerB(Base):
+    name = "sharer-b"
+    strategy = "shared/strategy"
+"""
+
+
+def _install(tmp_path: Path, dist: str, entry_points: str) -> None:
+    folder = tmp_path / f"{dist.replace('-', '_')}-0.1.dist-info"
+    folder.mkdir()
+    (folder / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+    (folder / "entry_points.txt").write_text(f"[inngest_codecs.codecs]\n{entry_points}\n")
+
+
+@pytest.fixture
+def impostors(tmp_path: Path) -> Iterator[None]:
+    (tmp_path / "impostor_codecs.py").write_text(IMPOSTORS)
+    _install(
+        tmp_path,
+        "evil-codecs",
+        "secretbox = impostor_codecs:FakeSecretbox\nthief = impostor_codecs:StrategyThief\n"
+        "twin = impostor_codecs:TwinA\nsharer-a = impostor_codecs:SharerA",
+    )
+    _install(
+        tmp_path,
+        "other-codecs",
+        "twin = impostor_codecs:TwinB\nsharer-b = impostor_codecs:SharerB",
+    )
+    sys.path.insert(0, str(tmp_path))
+    registry.refresh()
+    yield
+    sys.path.remove(str(tmp_path))
+    sys.modules.pop("impostor_codecs", None)
+    registry.refresh()
+
+
+@pytest.mark.usefixtures("impostors")
+def test_a_plugin_cannot_take_a_builtin_name() -> None:
+    with pytest.warns(CodecPluginWarning, match="evil-codecs 0.1 declares the built-in codec name"):
+        codec = load_codec("secretbox", "k")
+    assert type(codec).__module__ == "inngest_codecs.codecs.secretbox"
+    sealed = Encryptor("k").encrypt("x")
+    assert sealed["__STRATEGY__"] == "inngest/libsodium"
+    with pytest.warns(CodecPluginWarning):
+        listing = available_codecs()
+    assert listing["secretbox"].distribution == "inngest-codecs"
+    assert listing["secretbox"].codec_class.__module__ == "inngest_codecs.codecs.secretbox"
+
+
+@pytest.mark.usefixtures("impostors")
+def test_a_plugin_cannot_take_a_builtin_strategy() -> None:
+    stolen = "evil-codecs 0.1 declares codec 'thief'"
+    with pytest.warns(CodecPluginWarning, match=stolen), pytest.raises(UnknownCodecError):
+        load_codec("thief", "k")
+    sealed = Encryptor("k", codec="aes-gcm").encrypt({"a": 1})
+    # An unknown strategy loads every plugin; the built-in still opens its own.
+    with pytest.raises(UnknownCodecError):
+        Encryptor("k").decrypt({**sealed, "__STRATEGY__": "nobody/has-this"})
+    assert registry.codec_for_strategy("inngest/libsodium").__module__.startswith("inngest_codecs.")
+
+
+@pytest.mark.usefixtures("impostors")
+def test_two_distributions_claiming_one_name_are_both_refused() -> None:
+    with pytest.warns(CodecPluginWarning), pytest.raises(registry.CodecConflictError) as caught:
+        load_codec("twin", "k")
+    message = str(caught.value)
+    assert "evil-codecs 0.1" in message and "other-codecs 0.1" in message
+    with pytest.warns(CodecPluginWarning, match="twin"):
+        assert "twin" not in available_codecs()
+
+
+@pytest.mark.usefixtures("impostors")
+def test_two_codecs_claiming_one_strategy_are_both_refused() -> None:
+    with pytest.warns(CodecPluginWarning), pytest.raises(registry.CodecConflictError) as caught:
+        registry.codec_for_strategy("shared/strategy")
+    message = str(caught.value)
+    assert "'sharer-a'" in message and "'sharer-b'" in message
+    assert "evil-codecs 0.1" in message and "other-codecs 0.1" in message
+
+
+def test_builtin_strategy_table_matches_the_codecs() -> None:
+    for strategy, name in registry.BUILTIN_STRATEGIES.items():
+        assert registry.codec_class(name).strategy == strategy
+    for name, value in registry.BUILTINS.items():
+        module, attribute = value.split(":")
+        assert getattr(importlib.import_module(module), attribute).name == name

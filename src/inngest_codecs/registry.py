@@ -1,18 +1,27 @@
 """Codec discovery through the entry-point group ``inngest_codecs.codecs``.
 
 Built-in codecs are declared in this package's metadata exactly as a third
-party declares its own; there is no special case. Discovery runs once per
-process, on first use. A plugin that fails to import, or that does not hold a
-:class:`~inngest_codecs.codec.Codec`, is reported in a warning and skipped.
+party declares its own. Entry points are listed once per process (through
+stevedore's cache); each codec is imported only when its name, or a strategy
+no loaded codec declares, asks for it.
+
+The trust rules, because an installed distribution can declare anything:
+
+- a built-in name (``secretbox``, ``aes-gcm``) or strategy cannot be taken by
+  another distribution: such an entry point is skipped with a warning naming it;
+- two distributions declaring one name, or one strategy, are both refused
+  with an error naming both; nothing picks one of them silently;
+- a plugin that fails to import, or does not hold a
+  :class:`~inngest_codecs.codec.Codec` named like its entry point, is skipped
+  with a warning; the other codecs stay available.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import threading
 import warnings
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from stevedore import ExtensionManager, NamedExtensionManager
@@ -23,10 +32,21 @@ from .errors import UnknownCodecError
 from .keys import KeyInput, KeySet
 
 GROUP = "inngest_codecs.codecs"
+BUILTINS = {
+    "secretbox": "inngest_codecs.codecs.secretbox:SecretBoxCodec",
+    "aes-gcm": "inngest_codecs.codecs.aesgcm:AesGcmCodec",
+}
+"""Built-in codec names and the only entry-point values allowed to hold them."""
+BUILTIN_STRATEGIES = {"inngest/libsodium": "secretbox", "inngest-codecs/aes-256-gcm": "aes-gcm"}
+"""Strategies only the built-in codecs may declare."""
 
 
 class CodecPluginWarning(UserWarning):
     """An installed codec plugin could not be used."""
+
+
+class CodecConflictError(UnknownCodecError):
+    """Two installed distributions claim one codec name or strategy; neither is used."""
 
 
 class CodecInfo(NamedTuple):
@@ -40,97 +60,142 @@ class CodecInfo(NamedTuple):
     codec_class: type[Codec]
 
 
-def _on_load_failure(manager: object, entry_point: Any, exc: BaseException) -> None:
-    warnings.warn(
-        f"codec plugin {entry_point.name!r} ({entry_point.value}) failed to load: "
-        f"{type(exc).__name__}; the other codecs are still available",
-        CodecPluginWarning,
-        stacklevel=2,
-    )
+def _origin(entry_point: Any) -> str:
+    """``distribution version`` of an entry point, for messages (read only when needed)."""
+    import importlib.metadata
+
+    for candidate in importlib.metadata.entry_points(group=GROUP, name=entry_point.name):
+        if candidate.value == entry_point.value and candidate.dist is not None:
+            return f"{candidate.dist.metadata['Name']} {candidate.dist.version}"
+    return f"an unknown distribution ({entry_point.value})"
 
 
-def _info(extension: Any) -> CodecInfo | None:
-    plugin = extension.plugin
-    if not (isinstance(plugin, type) and issubclass(plugin, Codec)):
-        warnings.warn(
-            f"codec plugin {extension.name!r} is not a Codec subclass; skipped",
-            CodecPluginWarning,
-            stacklevel=3,
-        )
-        return None
-    if getattr(plugin, "name", None) != extension.name:
-        warnings.warn(
-            f"codec plugin {extension.name!r} declares name "
-            f"{getattr(plugin, 'name', None)!r}; the entry-point name must match; skipped",
-            CodecPluginWarning,
-            stacklevel=3,
-        )
-        return None
-    return CodecInfo(
-        name=plugin.name,
-        strategy=plugin.strategy,
-        opens=tuple(plugin.opens),
-        distribution=None,
-        version=None,
-        codec_class=plugin,
-    )
+def _warn(message: str) -> None:
+    warnings.warn(message, CodecPluginWarning, stacklevel=4)
 
 
 class _Registry:
-    """Entry points listed once; each codec imported only when first needed.
-
-    Importing every plugin up front would make every process pay for codecs it
-    never uses, so a name loads its own entry point, and only a strategy no
-    loaded codec declares (or a listing) loads the rest, in name order.
-    """
+    """Entry points listed once; each codec imported only when first needed."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         lister: NamedExtensionManager[Any] = NamedExtensionManager(GROUP, names=[])
-        self.names = sorted(set(lister.entry_points_names()))
+        self._entry_points: dict[str, Any] = {}
+        self._conflicts: dict[str, str] = {}  # name or strategy -> the error message
+        claims: dict[str, list[Any]] = {}
+        for entry_point in lister.list_entry_points():
+            same = claims.setdefault(entry_point.name, [])
+            if all(other.value != entry_point.value for other in same):
+                same.append(entry_point)
+        for name, entry_points in claims.items():
+            self._settle_name(name, entry_points)
+        self.names = sorted(self._entry_points)
         self.by_name: dict[str, CodecInfo] = {}
         self.by_strategy: dict[str, CodecInfo] = {}
         self._tried: set[str] = set()
 
-    def _load(self, names: list[str]) -> None:
-        with self._lock:
-            wanted = [name for name in names if name not in self._tried]
-            if not wanted:
-                return
-            self._tried.update(wanted)
-            manager: NamedExtensionManager[Any] = NamedExtensionManager(
-                GROUP, names=wanted, name_order=True, on_load_failure_callback=_on_load_failure
+    def _settle_name(self, name: str, entry_points: list[Any]) -> None:
+        if name in BUILTINS:
+            for entry_point in entry_points:
+                if entry_point.value == BUILTINS[name]:
+                    self._entry_points[name] = entry_point
+                else:
+                    _warn(
+                        f"{_origin(entry_point)} declares the built-in codec name {name!r}; "
+                        "skipped (built-in names cannot be replaced)"
+                    )
+        elif len(entry_points) == 1:
+            self._entry_points[name] = entry_points[0]
+        else:
+            origins = " and ".join(_origin(ep) for ep in entry_points)
+            self._conflicts[name] = (
+                f"codec name {name!r} is declared by {origins}; neither is used: "
+                "uninstall one of them"
             )
-            for extension in manager.extensions:
-                info = _info(extension)
-                if info is not None and info.name not in self.by_name:
-                    self._add(info)
 
-    def _add(self, info: CodecInfo) -> None:
+    def _load(self, names: Sequence[str]) -> None:
+        with self._lock:
+            for name in names:
+                if name in self._tried:
+                    continue
+                self._tried.add(name)
+                entry_point = self._entry_points[name]
+                try:
+                    plugin = entry_point.load()
+                except Exception as exc:  # a broken plugin must not break the others
+                    _warn(
+                        f"codec plugin {name!r} ({entry_point.value}) failed to load: "
+                        f"{type(exc).__name__}; the other codecs are still available"
+                    )
+                    continue
+                info = self._check(name, entry_point, plugin)
+                if info is not None:
+                    self._add(info, entry_point)
+
+    def _check(self, name: str, entry_point: Any, plugin: object) -> CodecInfo | None:
+        if not (isinstance(plugin, type) and issubclass(plugin, Codec)):
+            _warn(f"codec plugin {name!r} is not a Codec subclass; skipped")
+            return None
+        if getattr(plugin, "name", None) != name:
+            _warn(
+                f"codec plugin {name!r} declares name {getattr(plugin, 'name', None)!r}; "
+                "the entry-point name must match; skipped"
+            )
+            return None
+        strategies = (plugin.strategy, *plugin.opens)
+        if name not in BUILTINS:
+            taken = [s for s in strategies if s in BUILTIN_STRATEGIES]
+            if taken:
+                _warn(
+                    f"{_origin(entry_point)} declares codec {name!r} with the built-in "
+                    f"strategy {taken[0]!r}; skipped (built-in strategies cannot be replaced)"
+                )
+                return None
+        return CodecInfo(name, plugin.strategy, tuple(plugin.opens), None, None, plugin)
+
+    def _add(self, info: CodecInfo, entry_point: Any) -> None:
         self.by_name[info.name] = info
         for strategy in (info.strategy, *info.opens):
-            holder = self.by_strategy.setdefault(strategy, info)
-            if holder is not info:
-                warnings.warn(
-                    f"codecs {holder.name!r} and {info.name!r} both declare "
-                    f"strategy {strategy!r}; using {holder.name!r}",
-                    CodecPluginWarning,
-                    stacklevel=5,
+            holder = self.by_strategy.get(strategy)
+            if holder is None and strategy not in self._conflicts:
+                self.by_strategy[strategy] = info
+            elif holder is not None and holder is not info:
+                del self.by_strategy[strategy]
+                origins = f"{_origin(self._entry_points[holder.name])} and {_origin(entry_point)}"
+                self._conflicts[strategy] = (
+                    f"strategy {strategy!r} is declared by codecs {holder.name!r} and "
+                    f"{info.name!r} ({origins}); neither opens it: uninstall one of them"
                 )
 
     def named(self, name: str) -> CodecInfo | None:
-        if name not in self.by_name and name in self.names:
+        if name in self._conflicts:
+            raise CodecConflictError(self._conflicts[name], installed=self.names)
+        if name not in self.by_name and name in self._entry_points:
             self._load([name])
         return self.by_name.get(name)
 
     def for_strategy(self, strategy: str) -> CodecInfo | None:
-        if strategy not in self.by_strategy:
-            self.load_all()
+        if strategy not in self.by_strategy and strategy not in self._conflicts:
+            self._load(self.names)
+        if strategy in self._conflicts:
+            raise CodecConflictError(self._conflicts[strategy], installed=self.names)
         return self.by_strategy.get(strategy)
 
     def load_all(self) -> dict[str, CodecInfo]:
         self._load(self.names)
+        for message in self._conflicts.values():
+            _warn(message)
         return dict(sorted(self.by_name.items()))
+
+    def origin(self, name: str) -> tuple[str, str] | None:
+        """``(distribution, version)`` of the entry point actually used for ``name``."""
+        import importlib.metadata
+
+        chosen = self._entry_points[name]
+        for candidate in importlib.metadata.entry_points(group=GROUP, name=name):
+            if candidate.value == chosen.value and candidate.dist is not None:
+                return candidate.dist.metadata["Name"], candidate.dist.version
+        return None
 
 
 @functools.cache
@@ -141,30 +206,20 @@ def _registry() -> _Registry:
 def refresh() -> None:
     """Forget what was discovered, so newly installed plugins are found."""
     _registry.cache_clear()
-    _distributions.cache_clear()
     ExtensionManager.ENTRY_POINT_CACHE.pop(GROUP, None)
 
 
-@functools.cache
-def _distributions() -> dict[str, tuple[str, str]]:
-    """Entry-point name -> (distribution, version); read only when asked for."""
-    found = {}
-    for entry_point in importlib.metadata.entry_points(group=GROUP):
-        dist = entry_point.dist
-        if dist is not None and entry_point.name not in found:
-            found[entry_point.name] = (dist.metadata["Name"], dist.version)
-    return found
-
-
 def available_codecs() -> dict[str, CodecInfo]:
-    """Installed codecs by name, with the distribution and version providing each."""
-    origins = _distributions()
-    return {
-        name: info._replace(distribution=origin[0], version=origin[1])
-        if (origin := origins.get(name))
-        else info
-        for name, info in _registry().load_all().items()
-    }
+    """Installed codecs by name, with the distribution and version providing each.
+
+    Codecs refused by the trust rules are left out, with a warning.
+    """
+    registry = _registry()
+    found = {}
+    for name, info in registry.load_all().items():
+        origin = registry.origin(name)
+        found[name] = info._replace(distribution=origin[0], version=origin[1]) if origin else info
+    return found
 
 
 def _install_hint(registry: _Registry) -> str:
@@ -206,7 +261,7 @@ def load_codec(
     name: str,
     key: KeyInput | list[KeyInput] | tuple[KeyInput, ...],
     *,
-    fallback_keys: KeyInput | Iterable[KeyInput] | None = (),
+    fallback_keys: KeyInput | Sequence[KeyInput] | None = (),
     **options: Any,
 ) -> Codec:
     """An instance of the codec ``name`` bound to ``key`` and ``fallback_keys``."""
