@@ -26,6 +26,11 @@ The entry-point name must equal ``name``. The contract:
 - ``decrypt`` tries ``keys.decryption_keys`` and raises
   :class:`~inngest_codecs.errors.DecryptionError` when none opens the data or it
   was altered. It must raise nothing else for any input, however malformed.
+  Pass ``permanent=True`` to :meth:`Codec.failure` only when no key could ever
+  open the bytes (too short, altered under a configured key): the middleware
+  ends the run then, and retries otherwise, so a missing key can be added.
+- ``encrypt`` raises :class:`~inngest_codecs.errors.EncryptionError` when it
+  cannot encrypt right now (a key service is down); nothing is sent then.
 - Codecs never see JSON or envelopes, and no message they raise contains a
   key, a plaintext or a ciphertext.
 """
@@ -66,13 +71,20 @@ class Codec(abc.ABC):
         """Short one-way identifiers of the decryption keys, for messages."""
         return self.keys.key_ids
 
-    def failure(self, message: str = "no configured key opens this value") -> DecryptionError:
-        """A :class:`DecryptionError` that reports what this codec tried."""
+    def failure(
+        self, message: str = "no configured key opens this value", *, permanent: bool = False
+    ) -> DecryptionError:
+        """A :class:`DecryptionError` that reports what this codec tried.
+
+        ``permanent=True`` says no configuration could ever open the value
+        (malformed, or altered under a configured key).
+        """
         return DecryptionError(
             message,
             strategy=self.strategy,
             keys_tried=len(self.keys.decryption_keys),
             key_ids=self.key_ids,
+            permanent=permanent,
         )
 
     @classmethod

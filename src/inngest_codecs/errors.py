@@ -30,11 +30,21 @@ class UnknownCodecError(CodecError, LookupError):
         self.installed = tuple(installed)
 
 
+class EncryptionError(CodecError):
+    """A codec could not encrypt right now (for example, its key service is unreachable).
+
+    Nothing was produced, so nothing leaves the process; trying again later may work.
+    """
+
+
 class DecryptionError(CodecError):
     """No configured key opens a ciphertext, or the ciphertext was altered.
 
     ``strategy``, ``keys_tried`` and ``key_ids`` say what was attempted, so an
-    operator can tell a missing fallback key from tampered data.
+    operator can tell a missing fallback key from tampered data. ``permanent``
+    is true when no configuration could ever open the value (it is malformed, or
+    it was altered under a key that is configured); otherwise adding the right
+    key (or re-enabling it) may open it.
     """
 
     def __init__(
@@ -44,11 +54,13 @@ class DecryptionError(CodecError):
         strategy: str | None = None,
         keys_tried: int = 0,
         key_ids: Sequence[str] = (),
+        permanent: bool = False,
     ) -> None:
         super().__init__(message)
         self.strategy = strategy
         self.keys_tried = keys_tried
         self.key_ids = tuple(key_ids)
+        self.permanent = permanent
 
     def __str__(self) -> str:
         base = super().__str__()

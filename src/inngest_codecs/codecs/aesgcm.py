@@ -85,7 +85,7 @@ class AesGcmCodec(Codec):
 
     def decrypt(self, ciphertext: bytes) -> bytes:
         if len(ciphertext) < _MIN_SIZE:
-            raise self.failure("ciphertext is too short for aes-gcm")
+            raise self.failure("ciphertext is too short for aes-gcm", permanent=True)
         if ciphertext[0] != VERSION:
             raise self.failure(f"unsupported aes-gcm format version {ciphertext[0]}")
         header = ciphertext[:HEADER_SIZE]
@@ -101,4 +101,6 @@ class AesGcmCodec(Codec):
                 return aead.decrypt(nonce, sealed, aad)
             except InvalidTag:
                 continue
-        raise self.failure("the value was altered or its key id collides with another key")
+        raise self.failure(
+            "the value was altered (its key id matches a configured key)", permanent=True
+        )

@@ -73,7 +73,7 @@ class SecretBoxCodec(Codec):
     def decrypt(self, ciphertext: bytes) -> bytes:
         size = len(ciphertext) - NONCE_SIZE
         if size < MAC_SIZE:
-            raise self.failure("ciphertext is too short to be a secretbox")
+            raise self.failure("ciphertext is too short to be a secretbox", permanent=True)
         source = ffi.from_buffer(ciphertext)
         nonce = ciphertext[:NONCE_SIZE]
         out = ffi.new("unsigned char[]", max(1, size - MAC_SIZE))

@@ -34,7 +34,7 @@ class ChaCha20Poly1305Codec(Codec):
     def decrypt(self, ciphertext: bytes) -> bytes:
         nonce, sealed = ciphertext[:NONCE_SIZE], ciphertext[NONCE_SIZE:]
         if len(nonce) < NONCE_SIZE:
-            raise self.failure("ciphertext is too short")
+            raise self.failure("ciphertext is too short", permanent=True)
         for aead in self._decryption:
             try:
                 return aead.decrypt(nonce, sealed, None)

@@ -65,7 +65,7 @@ class LegacyAesCodec(Codec):
     def decrypt(self, ciphertext: bytes) -> bytes:
         body = ciphertext[len(SALTED) + SALT_SIZE :]
         if not ciphertext.startswith(SALTED) or not body or len(body) % BLOCK:
-            raise self.failure("not a crypto-js (OpenSSL Salted__) ciphertext")
+            raise self.failure("not a crypto-js (OpenSSL Salted__) ciphertext", permanent=True)
         salt = ciphertext[len(SALTED) : len(SALTED) + SALT_SIZE]
         for candidate in self.keys.decryption_keys:
             key, iv = evp_bytes_to_key(candidate.material, salt)
