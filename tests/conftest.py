@@ -1,13 +1,55 @@
 from __future__ import annotations
 
+import importlib.metadata
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from inngest_codecs import available_codecs
 
 BUILTIN_CODECS = ("secretbox", "aes-gcm")
+
+# Property tests must not fail because the machine is slow or busy: no
+# deadlines, no speed health checks, and the same examples on every run.
+# Long random runs belong in `nox -s fuzz`.
+settings.register_profile(
+    "suite",
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+        HealthCheck.filter_too_much,
+    ],
+)
+settings.load_profile("suite")
+
+_PLUGINS = {
+    "inngest-codecs-example": "plugins/inngest-codecs-example",
+    "inngest-codecs-legacy": "plugins/inngest-codecs-legacy",
+}
+
+
+def requires_plugin(distribution: str) -> pytest.MarkDecorator:
+    """Skip, saying how to install it, when a plugin distribution is not installed."""
+    try:
+        importlib.metadata.distribution(distribution)
+        missing = False
+    except importlib.metadata.PackageNotFoundError:
+        missing = True
+    return pytest.mark.skipif(
+        missing,
+        reason=f"{distribution} is not installed: run `nox -s tests`, or "
+        f"`pip install {_PLUGINS.get(distribution, distribution)}`",
+    )
+
+
+needs_example_plugin = requires_plugin("inngest-codecs-example")
+needs_legacy_plugin = requires_plugin("inngest-codecs-legacy")
 
 # JSON values that survive a round trip unchanged: finite floats, any Unicode
 # text that is valid UTF-8 (no lone surrogates), integers of any size.

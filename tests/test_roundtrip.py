@@ -11,7 +11,13 @@ from inngest_codecs.envelope import DATA, MARKER, STRATEGY
 from .conftest import json_values
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    suppress_health_check=[
+        *settings.default.suppress_health_check,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 @given(value=json_values)
 def test_any_json_value_round_trips(codec_name: str, value: object) -> None:
     encryptor = Encryptor("round-trip key", codec=codec_name)

@@ -14,6 +14,8 @@ import pytest
 
 from inngest_codecs import Encryptor
 
+from ..conftest import needs_example_plugin
+
 SCRIPT = shutil.which("inngest-codecs", path=os.path.dirname(sys.executable))
 KEY = "cli-test-key"
 
@@ -36,6 +38,7 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], status: int) 
     assert KEY not in result.stderr + result.stdout
 
 
+@needs_example_plugin
 def test_codecs_lists_builtins_and_plugins() -> None:
     result = cli("codecs")
     assert result.returncode == 0

@@ -10,7 +10,10 @@ import pytest
 from inngest_codecs import DecryptionError, Encryptor, available_codecs
 from inngest_codecs.envelope import DATA, MARKER, STRATEGY
 
+from ..conftest import needs_legacy_plugin
 from .conftest import Bridge
+
+pytestmark = needs_legacy_plugin
 
 VALUES: list[Any] = [{"ssn": "123-45-6789"}, "é ✓ 🎉", [1, 2.5, None, True], 0, {}]
 

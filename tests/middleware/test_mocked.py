@@ -14,6 +14,7 @@ from inngest.experimental import mocked
 from inngest_codecs import EncryptionMiddleware, Encryptor, KeyConfigError
 from inngest_codecs.envelope import is_envelope
 
+from ..conftest import needs_example_plugin
 from .conftest import KEY, MakeClient, event
 
 
@@ -210,6 +211,7 @@ def test_rotation_fallback_keys_open_old_data(make_client: MakeClient) -> None:
         Encryptor("old key").decrypt(output)
 
 
+@needs_example_plugin
 def test_codec_migration_opens_data_of_any_installed_codec(make_client: MakeClient) -> None:
     client = make_client(codec="aes-gcm")
     seen: list[object] = []
