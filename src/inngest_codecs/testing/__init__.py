@@ -14,8 +14,10 @@ loopback::
 """
 
 from .recorder import Exchange, Recorder, assert_no_plaintext
+from .runner import Run
 from .serving import ServedApp, serve_django, serve_fastapi, serve_flask
-from .standin import Run, StandIn, call_request, sign
+from .signing import call_request, sign
+from .standin import StandIn
 
 __all__ = [
     "Exchange",

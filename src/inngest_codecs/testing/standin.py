@@ -14,15 +14,12 @@ with the newest received event of that name (or times out when there is none).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,67 +27,11 @@ import httpx
 import jcs
 
 from .recorder import Recorder
+from .runner import INVOKED_EVENT, Run, _Execution
+from .signing import sign
 
 DEFAULT_SIGNING_KEY = "signkey-test-" + "0f" * 32
 DEFAULT_EVENT_KEY = "stand-in-event-key"
-INVOKED_EVENT = "inngest/function.invoked"
-
-
-def sign(body: bytes, signing_key: str, timestamp: int) -> str:
-    """The ``X-Inngest-Signature`` value for a canonical JSON body."""
-    secret = signing_key.split("-", 2)[2] if signing_key.startswith("signkey-") else signing_key
-    mac = hmac.new(secret.encode("utf-8"), body, hashlib.sha256)
-    mac.update(str(timestamp).encode("ascii"))
-    return f"t={timestamp}&s={mac.hexdigest()}"
-
-
-def call_request(
-    events: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-    *,
-    steps: Mapping[str, Any] | None = None,
-    run_id: str = "run",
-    attempt: int = 0,
-    max_attempts: int | None = None,
-    stack: Sequence[str] = (),
-    disable_immediate_execution: bool = False,
-) -> dict[str, Any]:
-    """The body of a call request, as Inngest sends it to an app's serve endpoint."""
-    batch = [dict(events)] if isinstance(events, Mapping) else [dict(e) for e in events]
-    return {
-        "ctx": {
-            "attempt": attempt,
-            "disable_immediate_execution": disable_immediate_execution,
-            "max_attempts": max_attempts,
-            "run_id": run_id,
-            "stack": {"stack": list(stack)},
-        },
-        "event": batch[0],
-        "events": batch,
-        "steps": dict(steps or {}),
-        "use_api": False,
-    }
-
-
-@dataclass
-class Run:
-    """The outcome of one function run, as the stand-in stored it."""
-
-    run_id: str
-    function_id: str
-    status: str
-    output: Any = None
-    error: Any = None
-    steps: dict[str, Any] = field(default_factory=dict)
-    requests: int = 0
-    _execution: _Execution | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def completed(self) -> bool:
-        return self.status == "completed"
-
-    @property
-    def running(self) -> bool:
-        return self.status == "running"
 
 
 class _EventAPI(BaseHTTPRequestHandler):
@@ -271,103 +212,4 @@ class StandIn:
         return run
 
 
-class _Execution:
-    """The request loop of one run."""
-
-    def __init__(self, stand_in: StandIn, run: Run, batch: list[dict[str, Any]]) -> None:
-        self.stand_in = stand_in
-        self.app_url = ""
-        self.run = run
-        self.batch = batch
-        self.stack: list[str] = []
-        self.attempt = 0
-        self.planned: list[str] = []
-        self.disable_immediate = False
-
-    def payload(self) -> dict[str, Any]:
-        return call_request(
-            self.batch,
-            steps=self.run.steps,
-            run_id=self.run.run_id,
-            attempt=self.attempt,
-            max_attempts=self.stand_in.max_attempts,
-            stack=self.stack,
-            disable_immediate_execution=self.disable_immediate,
-        )
-
-    def drive(self, app_url: str, max_calls: int | None) -> None:
-        self.app_url = app_url
-        calls = 0
-        while self.run.status == "running":
-            if max_calls is not None and calls >= max_calls:
-                return
-            calls += 1
-            if self.run.requests >= self.stand_in.max_requests:
-                raise RuntimeError(f"run {self.run.run_id} did not finish")
-            step_id = self.planned.pop(0) if self.planned else None
-            self.run.requests += 1
-            response = self.stand_in.call(
-                self.app_url, self.run.function_id, self.payload(), step_id=step_id
-            )
-            self.stand_in.recorder.record("response", self.run.function_id, response.content)
-            self.handle(response)
-
-    def handle(self, response: httpx.Response) -> None:
-        if response.status_code == 200:
-            self.run.status, self.run.output = "completed", response.json()
-        elif response.status_code == 206:
-            for op in response.json():
-                self.memoize(op)
-        elif response.headers.get("x-inngest-no-retry") == "true" or response.status_code < 500:
-            self.run.status, self.run.error = "failed", _json_or_text(response)
-        else:
-            self.retry(_json_or_text(response))
-
-    def retry(self, error: Any) -> None:
-        self.attempt += 1
-        if self.attempt >= self.stand_in.max_attempts:
-            self.run.status, self.run.error = "failed", error
-
-    def store(self, step_id: str, value: Any) -> None:
-        self.run.steps[step_id] = value
-        self.stack.append(step_id)
-        self.attempt = 0
-
-    def memoize(self, op: Mapping[str, Any]) -> None:
-        kind, step_id = op.get("op"), str(op.get("id"))
-        if kind == "StepRun":
-            self.store(step_id, {"data": op.get("data")})
-        elif kind == "StepPlanned":
-            self.disable_immediate = True
-            self.planned.append(step_id)
-        elif kind == "Sleep":
-            self.store(step_id, None)
-        elif kind == "WaitForEvent":
-            opts = op.get("opts") or {}
-            self.store(
-                step_id, self.stand_in.latest_event(str(opts.get("event") or op.get("name")))
-            )
-        elif kind == "InvokeFunction":
-            self.store(step_id, self.invoke(op.get("opts") or {}))
-        elif kind == "StepError":
-            self.retry(op.get("error"))
-        elif kind == "StepFailed":
-            self.store(step_id, {"error": op.get("error")})
-        else:
-            raise RuntimeError(f"the stand-in does not support the {kind!r} opcode")
-
-    def invoke(self, opts: Mapping[str, Any]) -> dict[str, Any]:
-        payload = opts.get("payload") or {}
-        event = {"name": INVOKED_EVENT, "data": payload.get("data") or {}}
-        self.stand_in._receive([event])  # stored, as Inngest stores invocation events
-        child = self.stand_in.run(self.app_url, str(opts.get("function_id")), event)
-        if child.completed:
-            return {"data": child.output}
-        return {"error": child.error}
-
-
-def _json_or_text(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
+__all__ = ["INVOKED_EVENT", "Run", "StandIn"]
