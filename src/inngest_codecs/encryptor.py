@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import envelope, registry, strictjson
@@ -61,7 +61,7 @@ class Encryptor:
         key: KeyInput | list[KeyInput] | tuple[KeyInput, ...],
         *,
         codec: str = "secretbox",
-        fallback_keys: KeyInput | Iterable[KeyInput] | None = (),
+        fallback_keys: KeyInput | Sequence[KeyInput] | None = (),
         cache_size: int = 0,
         **options: Any,
     ) -> None:

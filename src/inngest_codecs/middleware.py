@@ -22,7 +22,7 @@ import contextlib
 import time
 import typing
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import inngest
@@ -92,7 +92,7 @@ class EncryptionMiddleware(inngest.MiddlewareSync):
         codec: str = "secretbox",
         decrypt_only: bool = False,
         event_encryption_field: str = DEFAULT_EVENT_FIELD,
-        fallback_decryption_keys: Iterable[KeyInput] | None = None,
+        fallback_decryption_keys: Sequence[KeyInput] | None = None,
         max_signature_age: float | None = DEFAULT_MAX_SIGNATURE_AGE,
         cache_size: int = DEFAULT_CACHE_SIZE,
         **codec_options: Any,
