@@ -15,7 +15,14 @@ loopback::
 
 from .recorder import Exchange, Recorder, assert_no_plaintext
 from .runner import Run
-from .serving import ServedApp, serve_django, serve_fastapi, serve_flask
+from .serving import (
+    ServedApp,
+    serve_digital_ocean,
+    serve_django,
+    serve_fastapi,
+    serve_flask,
+    serve_tornado,
+)
 from .signing import call_request, sign
 from .standin import StandIn
 
@@ -27,8 +34,10 @@ __all__ = [
     "StandIn",
     "assert_no_plaintext",
     "call_request",
+    "serve_digital_ocean",
     "serve_django",
     "serve_fastapi",
     "serve_flask",
+    "serve_tornado",
     "sign",
 ]

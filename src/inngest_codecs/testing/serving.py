@@ -119,3 +119,54 @@ def serve_fastapi(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_tornado(
+    client: inngest.Inngest, functions: Sequence[inngest.Function[Any]]
+) -> Iterator[ServedApp]:
+    """Serve ``functions`` with Tornado, on its own event loop in a background thread."""
+    import asyncio
+
+    import inngest.tornado
+    import tornado.httpserver
+    import tornado.web
+
+    app = tornado.web.Application()
+    inngest.tornado.serve(app, client, list(functions))
+    port = _free_port()
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        server = tornado.httpserver.HTTPServer(app)
+        server.listen(port, address="127.0.0.1")
+        loop.call_soon(started.set)
+        loop.run_forever()
+        server.stop()
+        loop.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    if not started.wait(30):
+        raise RuntimeError("tornado did not start")
+    try:
+        yield ServedApp(f"http://127.0.0.1:{port}{SERVE_PATH}", client)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serve_digital_ocean(
+    client: inngest.Inngest, functions: Sequence[inngest.Function[Any]]
+) -> Iterator[ServedApp]:
+    """Serve ``functions`` as a DigitalOcean Function, through the SDK's own simulator."""
+    import inngest.digital_ocean
+    from inngest.experimental.digital_ocean_simulator import FULL_PATH, DigitalOceanSimulator
+
+    main = inngest.digital_ocean.serve(client, list(functions))
+    with _serve_wsgi(DigitalOceanSimulator(main).app, client) as served:
+        base = served.url.removesuffix(SERVE_PATH)
+        yield ServedApp(base + FULL_PATH, client)
