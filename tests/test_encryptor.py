@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from inngest_codecs import EncodingError, Encryptor
@@ -24,13 +22,25 @@ def test_custom_field_and_missing_field() -> None:
     assert encryptor.encrypt_event_data({"other": 1}) == {"other": 1}
 
 
-def test_already_encrypted_field_is_left_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+def test_only_our_own_envelopes_are_left_as_they_are() -> None:
     encryptor = Encryptor("k")
     once = encryptor.encrypt_event_data({"encrypted": "v"})
-    with caplog.at_level(logging.WARNING, logger="inngest_codecs"):
-        twice = encryptor.encrypt_event_data(once)
-    assert twice == once
-    assert "already encrypted" in caplog.text
+    assert encryptor.encrypt_event_data(once) == once
+    # Anything that merely looks like an envelope is encrypted like any value.
+    for look_alike in (
+        {**once["encrypted"], "ssn": "123-45-6789"},
+        Encryptor("other key").encrypt("v"),
+        {"__ENCRYPTED__": True, "data": "bm90IGNpcGhlcnRleHQ="},
+    ):
+        sealed = encryptor.encrypt_event_data({"encrypted": look_alike})
+        assert encryptor.decrypt(sealed["encrypted"]) == look_alike
+
+
+def test_several_fields_can_be_encrypted() -> None:
+    encryptor = Encryptor("k")
+    sealed = encryptor.encrypt_event_data({"a": 1, "b": 2, "c": 3}, ["a", "c", "missing"])
+    assert sealed["b"] == 2 and "missing" not in sealed
+    assert encryptor.decrypt_event_data(sealed) == {"a": 1, "b": 2, "c": 3}
 
 
 def test_decrypts_any_field_holding_an_envelope() -> None:

@@ -8,7 +8,6 @@ queue, a cache or a webhook just as well.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -16,12 +15,11 @@ from typing import Any
 
 from . import envelope, registry, strictjson
 from .codec import Codec
-from .errors import EncodingError
+from .errors import CodecError, EncodingError
 from .keys import KeyInput, KeySet
 
-logger = logging.getLogger("inngest_codecs")
-
 DEFAULT_EVENT_FIELD = "encrypted"
+_ENVELOPE_FIELDS = frozenset(envelope.FIELDS)
 CACHEABLE_SIZE = 1 << 20
 
 
@@ -114,19 +112,35 @@ class Encryptor:
             self._cache.put(key, plaintext)
         return strictjson.loads(plaintext)
 
-    def encrypt_event_data(
-        self, data: Mapping[str, Any], field: str = DEFAULT_EVENT_FIELD
-    ) -> dict[str, Any]:
-        """``data`` with ``data[field]`` encrypted; other fields stay plain.
+    def opens(self, value: object) -> bool:
+        """Whether ``value`` is exactly an envelope (nothing beside its fields) these keys open.
 
-        A field that already holds an envelope is left alone, with a warning.
+        What passes this check carries nothing but ciphertext, so it may be sent
+        as it is; anything else that merely looks like an envelope may not.
         """
-        if field not in data:
-            return dict(data)
-        if envelope.is_envelope(data[field]):
-            logger.warning("event field %r is already encrypted; left as it is", field)
-            return dict(data)
-        return {**data, field: self.encrypt(data[field])}
+        if not envelope.is_envelope(value) or not _ENVELOPE_FIELDS.issuperset(value):  # type: ignore[arg-type]
+            return False
+        try:
+            self.decrypt(value)
+        except CodecError:
+            return False
+        return True
+
+    def encrypt_event_data(
+        self, data: Mapping[str, Any], field: str | Sequence[str] = DEFAULT_EVENT_FIELD
+    ) -> dict[str, Any]:
+        """``data`` with ``data[field]`` (or each of several fields) encrypted; others stay plain.
+
+        A field that already holds an envelope these keys open is left as it is.
+        A value that only looks like one (``"__ENCRYPTED__": true`` beside other
+        data, or ciphertext no configured key opens) is encrypted like any other.
+        """
+        fields = (field,) if isinstance(field, str) else field
+        sealed = dict(data)
+        for name in fields:
+            if name in sealed and not self.opens(sealed[name]):
+                sealed[name] = self.encrypt(sealed[name])
+        return sealed
 
     def decrypt_event_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """``data`` with every field holding an envelope opened.
