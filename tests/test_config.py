@@ -20,7 +20,7 @@ def test_from_env_reads_every_variable() -> None:
     assert (settings.codec, settings.decrypt_only, settings.event_encryption_field) == (
         "aes-gcm",
         True,
-        "pii",
+        ("pii",),
     )
     old = Encryptor("old2", codec="secretbox").encrypt("v")
     assert settings.encryptor().decrypt(old) == "v"
@@ -31,7 +31,7 @@ def test_from_env_defaults_and_missing_key() -> None:
     assert (settings.codec, settings.decrypt_only, settings.event_encryption_field) == (
         "secretbox",
         False,
-        "encrypted",
+        ("encrypted",),
     )
     with pytest.raises(KeyConfigError, match="INNGEST_ENCRYPTION_KEY"):
         EncryptionSettings.from_env({})

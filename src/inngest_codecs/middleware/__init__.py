@@ -1,0 +1,6 @@
+"""The Inngest middleware: the adapter and the rules it applies (see :mod:`.adapter`)."""
+
+from .adapter import EncryptionMiddleware
+from .binding import Factory
+
+__all__ = ["EncryptionMiddleware", "Factory"]

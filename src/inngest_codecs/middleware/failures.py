@@ -1,0 +1,59 @@
+"""Which codec failures end a run and which let Inngest retry it.
+
+A failure a configuration change can fix (no configured key opens a value, the
+strategy's codec is not installed, a key service is down) is retriable, so runs
+survive until the deploy is fixed; the most common rotation mistake, forgetting
+the old key as a fallback, then costs retries, not runs. A value no
+configuration could ever open (malformed envelope, bad base64, not JSON after
+opening, altered under a configured key) ends the run at once.
+
+``on_decryption_failure`` chooses what happens when a value cannot be opened:
+
+- ``"retry"`` (default): as above;
+- ``"fail"``: every decryption failure ends the run;
+- ``"keep"``: the value reaches the function as it is (still an envelope), as
+  ``inngest_encryption`` does with strategies it does not know; a warning is
+  logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import inngest
+
+from ..errors import (
+    CodecError,
+    DecryptionError,
+    EncryptionError,
+    UnknownCodecError,
+)
+
+logger = logging.getLogger("inngest_codecs")
+
+DecryptionFailurePolicy = Literal["retry", "fail", "keep"]
+POLICIES: tuple[DecryptionFailurePolicy, ...] = ("retry", "fail", "keep")
+
+
+class CodecFailureError(inngest.NonRetriableError):
+    """A codec failure that ends the run: its message names the failure, never the data."""
+
+
+def fixable(error: CodecError) -> bool:
+    """Whether a configuration change (a key, a codec, a key service back up) could cure it."""
+    if isinstance(error, DecryptionError):
+        return not error.permanent
+    return isinstance(error, (UnknownCodecError, EncryptionError))
+
+
+def run_error(error: CodecError, policy: DecryptionFailurePolicy = "retry") -> Exception:
+    """The exception the SDK should report for ``error``: itself (retried) or a final one."""
+    if policy != "fail" and fixable(error):
+        return error
+    return CodecFailureError(f"{type(error).__name__}: {error}")
+
+
+def kept(error: CodecError, where: str) -> None:
+    """Log that a value was left unopened under ``on_decryption_failure="keep"``."""
+    logger.warning("left %s encrypted (on_decryption_failure=keep): %s", where, error)

@@ -1,0 +1,110 @@
+"""Opening what reaches a function: memoized steps and the triggering events.
+
+Every envelope is opened under the ``on_decryption_failure`` policy, and every
+opened value is noted in the run's :class:`~.forwarding.RunState`, so it cannot
+leave the run in plaintext later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeGuard
+
+import inngest
+
+from .. import envelope
+from ..encryptor import Encryptor
+from ..errors import CodecError, EncodingError
+from . import sealing
+from .failures import DecryptionFailurePolicy, kept, run_error
+from .forwarding import RunState
+
+FAILURE_EVENTS = ("inngest/function.failed", "inngest/function.finished")
+"""System events that carry the original event (``data.event``) and error (``data.error``)."""
+
+
+def _is_event(value: object) -> TypeGuard[dict[str, Any]]:
+    """The shape of the event that ``step.wait_for_event`` memoizes."""
+    return isinstance(value, dict) and isinstance(value.get("data"), dict) and "name" in value
+
+
+class Opener:
+    """Opens values for one request, under one failure policy, noting them in a run state."""
+
+    def __init__(
+        self, encryptor: Encryptor, policy: DecryptionFailurePolicy, state: RunState
+    ) -> None:
+        self._encryptor = encryptor
+        self._policy = policy
+        self._state = state
+
+    def value(self, value: Any, where: str, name: str | None = None) -> Any:
+        """``value`` opened when it is an envelope; noted as opened either way it opens."""
+        try:
+            opened = self._encryptor.decrypt(value)
+        except CodecError as error:
+            if self._policy == "keep":
+                kept(error, where)
+                return value
+            raise run_error(error, self._policy) from None
+        self._state.note(opened, name)
+        return opened
+
+    def event_data(self, data: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """Event data with every field holding an envelope opened, or its whole envelope."""
+        if envelope.is_envelope(data):
+            opened = self.value(data, where)
+            if opened is data:  # kept under the "keep" policy
+                return dict(data)
+            if not isinstance(opened, dict):
+                raise run_error(
+                    EncodingError(
+                        f"encrypted {where} opened to {type(opened).__name__}, not an object"
+                    )
+                )
+            for name in opened:
+                self._state.note(opened[name], name)
+            plain = {k: v for k, v in data.items() if k not in envelope.FIELDS}
+            return {**plain, **opened}
+        return {
+            key: self.value(item, f"{where}.{key}", key) if envelope.is_envelope(item) else item
+            for key, item in data.items()
+        }
+
+    def error(self, error: Any, where: str) -> None:
+        try:
+            sealing.open_error(error, self._encryptor)
+        except CodecError as failure:
+            if self._policy == "keep":
+                kept(failure, where)
+                return
+            raise run_error(failure, self._policy) from None
+
+    def memos(self, memos: inngest.StepMemos) -> None:
+        """Open memoized step outputs, waited-for events, invoke results and step errors."""
+        for memo in memos.values():
+            data = memo.data
+            if envelope.is_envelope(data):
+                memo.data = self.value(data, "a memoized step output")
+            elif _is_event(data):
+                memo.data = {**data, "data": self.event_data(data["data"], "a waited-for event")}
+            if memo.error is not None:
+                self.error(memo.error, "a memoized step error")
+
+    def events(self, ctx: inngest.Context | inngest.ContextSync) -> None:
+        """Open the data of the triggering events (a batch shares objects with ``ctx.event``)."""
+        seen = set()
+        for event in (ctx.event, *ctx.events):
+            if id(event) in seen:
+                continue
+            seen.add(id(event))
+            event.data = self.event_data(event.data, "event data")
+            if event.name in FAILURE_EVENTS:
+                self._failure_event(event.data)
+
+    def _failure_event(self, data: Mapping[str, Any]) -> None:
+        original = data.get("event")
+        if _is_event(original):
+            original["data"] = self.event_data(original["data"], "the original event's data")
+        if isinstance(data.get("error"), dict):
+            self.error(data["error"], "the function's error")
