@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .standin import StandIn
 
 INVOKED_EVENT = "inngest/function.invoked"
+FAILED_EVENT = "inngest/function.failed"
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Run:
     error: Any = None
     steps: dict[str, Any] = field(default_factory=dict)
     requests: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
     _execution: _Execution | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -124,6 +126,10 @@ class _Execution:
             self.retry(op.get("error"))
         elif kind == "StepFailed":
             self.store(step_id, {"error": op.get("error")})
+        elif kind == "AIGateway":
+            # Inngest would call the model with the request in ``opts``; the
+            # stand-in makes no call and memoizes a placeholder answer.
+            self.store(step_id, {"data": {"stand_in": "no model was called"}})
         else:
             raise RuntimeError(f"the stand-in does not support the {kind!r} opcode")
 

@@ -27,7 +27,7 @@ import httpx
 import jcs
 
 from .recorder import Recorder
-from .runner import INVOKED_EVENT, Run, _Execution
+from .runner import FAILED_EVENT, INVOKED_EVENT, Run, _Execution
 from .signing import sign
 
 DEFAULT_SIGNING_KEY = "signkey-test-" + "0f" * 32
@@ -199,9 +199,37 @@ class StandIn:
             event.setdefault("id", f"evt-{next(self._ids)}")
             event.setdefault("ts", int(time.time() * 1000))
             event.setdefault("data", {})
-        run = Run(run_id=uuid.uuid4().hex, function_id=function_id, status="running")
+        run = Run(
+            run_id=uuid.uuid4().hex, function_id=function_id, status="running", events=batch
+        )
         run._execution = _Execution(self, run, batch)
         run._execution.drive(app_url, max_calls)
+        return run
+
+    def run_on_failure(self, app_url: str, failure_function_id: str, failed: Run) -> Run:
+        """Run a function's ``on_failure`` handler for a failed run, as Inngest does.
+
+        The handler is triggered by an ``inngest/function.failed`` event holding
+        the run's error and its original triggering event; the event is stored.
+        """
+        if failed.status != "failed":
+            raise ValueError("only a failed run triggers on_failure")
+        event = {
+            "name": FAILED_EVENT,
+            "data": {
+                "error": failed.error,
+                "event": failed.events[0] if failed.events else {},
+                "function_id": failed.function_id,
+                "run_id": failed.run_id,
+            },
+        }
+        self._receive([event])
+        return self.run(app_url, failure_function_id, event)
+
+    def cancel(self, run: Run) -> Run:
+        """Stop a running run, as a matching ``cancel_on`` event makes Inngest do."""
+        if run.running:
+            run.status = "cancelled"
         return run
 
     def resume(self, app_url: str, run: Run, *, max_calls: int | None = None) -> Run:
