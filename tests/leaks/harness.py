@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -137,6 +137,7 @@ class Harness:
         self.is_async = is_async
         self.secrets: list[str] = []
         self.seen: list[Any] = []
+        self._triggers: dict[int, str] = {}
 
     def secret(self, label: str) -> str:
         """A sentinel that must never reach the server in plaintext."""
@@ -161,9 +162,11 @@ class Harness:
         trigger = inngest.TriggerEvent(event=event or f"leaks/{fn_id}")
         if on_failure is not None:
             options["on_failure"] = self._handler(on_failure)
-        return client.create_function(fn_id=fn_id, trigger=trigger, **options)(
+        function = client.create_function(fn_id=fn_id, trigger=trigger, **options)(
             self._handler(flow)
         )
+        self._triggers[id(function)] = trigger.event
+        return function
 
     def _handler(self, flow: Callable[[Any], Flow]) -> Any:
         if self.is_async:
@@ -187,7 +190,7 @@ class Harness:
         sender: inngest.Inngest | None = None,
     ) -> Run:
         """Send the triggering event(s) through a client, then run the first function."""
-        name = functions[0]._opts.triggers[0].event  # type: ignore[union-attr]
+        name = self._triggers[id(functions[0])]
         batch = data if isinstance(data, list) else [data]
         with self.serve(client, functions) as app:
             (sender or client).send_sync([inngest.Event(name=name, data=d) for d in batch])
@@ -211,8 +214,3 @@ class Harness:
     def assert_no_leaks(self) -> None:
         assert self.secrets, "a case must plant at least one secret"
         assert_no_plaintext(self.server.recorder, *self.secrets)
-
-
-def harness_for(framework: str, is_async: bool) -> Iterator[Harness]:
-    with StandIn() as server:
-        yield Harness(server, framework, is_async)

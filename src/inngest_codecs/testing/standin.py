@@ -199,9 +199,7 @@ class StandIn:
             event.setdefault("id", f"evt-{next(self._ids)}")
             event.setdefault("ts", int(time.time() * 1000))
             event.setdefault("data", {})
-        run = Run(
-            run_id=uuid.uuid4().hex, function_id=function_id, status="running", events=batch
-        )
+        run = Run(run_id=uuid.uuid4().hex, function_id=function_id, status="running", events=batch)
         run._execution = _Execution(self, run, batch)
         run._execution.drive(app_url, max_calls)
         return run
