@@ -351,3 +351,43 @@ class EncryptionSettings:
             f"EncryptionSettings(codec={self.codec!r}, keys={1 + len(self.fallback_keys)}, "
             f"decrypt_only={self.decrypt_only}, event_field={self.event_encryption_field!r})"
         )
+
+
+_KIND_TEXT = {
+    "key": "str or bytes; a list: the first encrypts, the rest are fallbacks",
+    "keys": "list of str or bytes (text: comma-separated)",
+    "name": "str",
+    "mapping": "mapping (text: a JSON object)",
+    "bool": "bool (text: true/false, 1/0, yes/no, on/off)",
+    "fields": "str or list of str (text: comma-separated)",
+    "seconds": "seconds, 0 or more",
+    "seconds_or_off": "seconds, or off (None)",
+    "count": "whole number, 0 or more",
+}
+
+
+def _default_text(setting: Setting) -> str:
+    if setting.default is REQUIRED:
+        return "required"
+    if setting.default in ((), None):
+        return "none"
+    if isinstance(setting.default, bool):
+        return str(setting.default).lower()
+    if isinstance(setting.default, (int, float)):
+        return f"{setting.default:g}"
+    return f"`{setting.default}`"
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as docs/configuration.md shows it."""
+    rows = [
+        "| setting | environment variable | command line | takes | default | what it does |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in SETTINGS:
+        name = f"`{s.name}`" + "".join(f" (or `{alias}`)" for alias in s.aliases)
+        takes = f"one of {', '.join(s.choices)}" if s.kind == "choice" else _KIND_TEXT[s.kind]
+        cli = f"`{s.cli}`" if s.cli else "—"
+        default = _default_text(s)
+        rows.append(f"| {name} | `{s.env}` | {cli} | {takes} | {default} | {s.help} |")
+    return "\n".join(rows) + "\n"
