@@ -15,7 +15,7 @@ loopback::
 
 from .recorder import Exchange, Recorder, assert_no_plaintext
 from .runner import Run
-from .serving import ServedApp, serve_django, serve_fastapi, serve_flask
+from .serving import ServedApp, serve_asgi, serve_django, serve_fastapi, serve_flask
 from .signing import call_request, sign
 from .standin import StandIn
 
@@ -27,6 +27,7 @@ __all__ = [
     "StandIn",
     "assert_no_plaintext",
     "call_request",
+    "serve_asgi",
     "serve_django",
     "serve_fastapi",
     "serve_flask",
