@@ -24,7 +24,7 @@ def cli(
     *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     assert SCRIPT is not None, "the inngest-codecs console script is not installed"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("INNGEST_ENCRYPTION_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("INNGEST_")}
     environment.update(env or {})
     return subprocess.run(
         [SCRIPT, *args], input=stdin, capture_output=True, text=True, env=environment, timeout=120
