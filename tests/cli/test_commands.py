@@ -37,6 +37,18 @@ def cli(
     )
 
 
+def cli_without(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in a Python where ``module`` cannot be imported (an extra not installed)."""
+    code = (
+        f"import sys, importlib.util; sys.modules[{module!r}] = None\n"
+        "find = importlib.util.find_spec\n"
+        f"importlib.util.find_spec = lambda name, *a: None if name == {module!r} else find(name)\n"
+        "from inngest_codecs.cli import main\n"
+        f"sys.exit(main({list(args)!r}))"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
 def assert_clean_failure(result: subprocess.CompletedProcess[str], status: int) -> None:
     assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr

@@ -10,7 +10,7 @@ import pytest
 
 from inngest_codecs import Encryptor
 
-from .test_commands import cli
+from .test_commands import assert_clean_failure, cli, cli_without
 
 PATIENT_DETAILS = ["Maria Garcia", "1984-03-12", "type 2 diabetes"]
 
@@ -60,17 +60,6 @@ def test_demo_fits_a_narrow_terminal_and_writes_nothing_unless_asked(tmp_path: P
 
 
 def test_demo_without_flask_says_what_to_install() -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; sys.modules['flask'] = None\n"
-        "from inngest_codecs.cli import main\n"
-        "sys.exit(main(['demo']))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 4
+    result = cli_without("flask", "demo")
+    assert_clean_failure(result, 4)
     assert "inngest-codecs[demo]" in result.stderr
-    assert "Traceback" not in result.stderr

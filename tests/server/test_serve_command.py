@@ -7,14 +7,13 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
 from inngest_codecs import Encryptor
 
-from ..cli.test_commands import SCRIPT, assert_clean_failure, cli
+from ..cli.test_commands import SCRIPT, assert_clean_failure, cli, cli_without
 from .conftest import KEY, TOKEN
 
 
@@ -77,15 +76,6 @@ def test_serve_refuses_what_would_expose_it() -> None:
 
 
 def test_serve_without_the_extra_says_what_to_install() -> None:
-    code = (
-        "import sys; sys.modules['starlette'] = None\n"
-        "import importlib.util; importlib.util.find_spec = lambda name, *a: None\n"
-        "from inngest_codecs.cli import main\n"
-        "sys.exit(main(['serve', '--key', 'k']))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 4
+    result = cli_without("starlette", "serve", "--key", "k")
+    assert_clean_failure(result, 4)
     assert "pip install 'inngest-codecs[serve]'" in result.stderr
-    assert "Traceback" not in result.stderr

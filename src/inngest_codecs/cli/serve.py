@@ -63,6 +63,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             api=api,
             on_ready=ready,
         )
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how the server is meant to stop
     finally:
         audit.close()
         api.close()
