@@ -255,3 +255,17 @@ def test_settings_that_are_safe_pass() -> None:
     check_settings("127.0.0.1", None, ["https://a.example", "http://localhost:3000"])
     check_settings("::1", None, [])
     check_settings("0.0.0.0", TOKEN, ["https://[::1]:8443"])
+
+
+def test_a_plaintext_json_cannot_carry_is_422_never_invalid_json(server: RunningServer) -> None:
+    from inngest_codecs import envelope
+    from inngest_codecs.codecs.secretbox import SecretBoxCodec
+    from inngest_codecs.keys import KeySet
+
+    codec = SecretBoxCodec(KeySet.build(KEY))
+    for plaintext in (b"1e400", b'"\\ud800"'):
+        sealed = envelope.build(codec.strategy, codec.encrypt(plaintext))
+        response = post_json(f"{server.url}/decode", {"v": sealed})
+        assert response.status_code == 422
+        assert "cannot be sent as JSON" in response.json()["error"]
+        assert "Infinity" not in response.text
