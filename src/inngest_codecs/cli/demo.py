@@ -3,7 +3,8 @@
 The app runs on loopback against the stand-in server of
 :mod:`inngest_codecs.testing` (a test double: there is no Inngest account and
 no network). Everything printed on the right is what the stand-in really
-received and stored, taken from its recorder.
+received and stored; the event and the run's output are read back through its
+REST API with the same client as ``inngest-codecs run`` and the viewer.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def run_demo(codec: str, out: str | None = None) -> int:
     import inngest
 
     from .. import EncryptionMiddleware, registry
+    from ..inngest_api import InngestAPI
     from ..testing import StandIn, assert_no_plaintext, serve_flask
 
     key = registry.codec_class(codec).generate_key()
@@ -111,15 +113,17 @@ def run_demo(codec: str, out: str | None = None) -> int:
             return result
 
         with serve_flask(client, [register_patient]) as app:
-            client.send_sync(
+            event_id = client.send_sync(
                 inngest.Event(
                     name="clinic/patient.registered",
                     data={"patient_id": "p-1042", "encrypted": PATIENT},
                 )
-            )
-            stored_event = server.latest_event("clinic/patient.registered")
-            assert stored_event is not None
-            run = server.run(app.url, register_patient.id, stored_event)
+            )[0]
+            run = server.run(app.url, register_patient.id, server.events[-1])
+        # Read back through the REST API, as `inngest-codecs run` and the viewer do.
+        with InngestAPI(server.url, server.signing_key) as api:
+            stored_event = api.event(event_id)
+            stored_run = api.run(run.run_id)
 
     if not run.completed:
         print(f"the demo run failed: {run.error}")
@@ -136,7 +140,7 @@ def run_demo(codec: str, out: str | None = None) -> int:
     _side_by_side("event data", seen["event"], stored_event["data"], width)
     _side_by_side("step create-record", seen["create-record"], stored_steps[0], width)
     _side_by_side("step care-plan", seen["care-plan"], stored_steps[1], width)
-    _side_by_side("function result", seen["result"], run.output, width)
+    _side_by_side("function result", seen["result"], stored_run["output"], width)
     assert_no_plaintext(server.recorder, *PATIENT.values())
     print()
     _say(
@@ -159,7 +163,7 @@ def run_demo(codec: str, out: str | None = None) -> int:
     key_file, stored_file = folder / "demo.key", folder / "stored.json"
     key_file.write_text(key + "\n", encoding="utf-8")
     key_file.chmod(0o600)
-    stored = {"event": stored_event, "steps": run.steps, "output": run.output}
+    stored = {"event": stored_event, "steps": run.steps, "run": stored_run}
     stored_file.write_text(json.dumps(stored, indent=2), encoding="utf-8")
     _say(f"What the server stored is in {_shown(stored_file)}. Open it on your machine:", width)
     print(f"  {command} decrypt --key-file {_shown(key_file)} {_shown(stored_file)}")
