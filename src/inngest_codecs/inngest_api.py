@@ -84,8 +84,10 @@ class InngestAPI:
         )
 
     @property
-    def has_signing_key(self) -> bool:
-        return bool(self._keys)
+    def configured(self) -> bool:
+        """Whether lookups can work: a signing key, or an API other than Inngest Cloud
+        (a Dev Server needs none)."""
+        return bool(self._keys) or self.base_url != CLOUD_API
 
     def run(self, run_id: str) -> dict[str, Any]:
         """The function run ``run_id``, as Inngest stores it (its output still encrypted)."""

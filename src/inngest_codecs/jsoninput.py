@@ -11,13 +11,11 @@ ever quoted.
 from __future__ import annotations
 
 import json
-import re
+import sys
 from typing import Any
 
 from . import strictjson
 from .errors import EncodingError
-
-_DIGIT_LIMIT = re.compile(r"limit \((\d+) digits\)")
 
 
 def _reject_constant(name: str) -> Any:
@@ -56,9 +54,9 @@ def explain(data: bytes, refusal: EncodingError | None = None) -> str:
         message = str(error)
         if message.startswith("constant "):
             return "holds NaN or Infinity, which JSON does not allow"
-        limit = _DIGIT_LIMIT.search(message)
-        if limit:
-            return f"holds an integer of more than {limit.group(1)} digits"
+        if "integer string conversion" in message:  # Python's limit on integer digits
+            limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+            return f"holds an integer of more than {limit} digits"
         return "is not valid JSON"
     if refusal is not None:
         return f"cannot be read faithfully: {refusal}"

@@ -42,7 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write the audit log: {error.strerror}", EXIT_CONFIG) from None
 
     def ready(url: str) -> None:
-        lookups = "on" if api.has_signing_key or "127.0.0.1" in api.base_url else "off"
+        lookups = f"on, {api.base_url}" if api.configured else "off (no INNGEST_SIGNING_KEY)"
         print(
             f"inngest-codecs: viewer and codec server on {url} (codec {encryptor.codec.name}; "
             f"token {'required' if token else 'not required'}; lookups {lookups}; "
@@ -60,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             allow_origins=args.allow_origin or (),
             max_body=args.max_body,
             audit=audit,
-            api=api,
+            api=api if api.configured else None,
             on_ready=ready,
         )
     except KeyboardInterrupt:
