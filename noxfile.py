@@ -28,12 +28,11 @@ def load(session: nox.Session) -> None:
 
 @nox.session
 def fuzz(session: nox.Session) -> None:
-    """The atheris fuzz target, time-boxed (seconds: FUZZ_SECONDS, default 60)."""
+    """The atheris fuzz targets, each time-boxed (seconds: FUZZ_SECONDS, default 60)."""
     session.install(".", "atheris")
     seconds = session.env.get("FUZZ_SECONDS") or os.environ.get("FUZZ_SECONDS", "60")
-    session.run(
-        "python", "fuzz/fuzz_decrypt.py", f"-max_total_time={seconds}", "-rss_limit_mb=1024"
-    )
+    for target in ("fuzz/fuzz_decrypt.py", "fuzz/fuzz_cli.py"):
+        session.run("python", target, f"-max_total_time={seconds}", "-rss_limit_mb=1024")
 
 
 @nox.session

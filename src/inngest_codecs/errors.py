@@ -71,3 +71,27 @@ class DecryptionError(CodecError):
             ids = ", ".join(self.key_ids)
             details.append(f"{self.keys_tried} key(s) tried" + (f": {ids}" if ids else ""))
         return f"{base} ({'; '.join(details)})" if details else base
+
+
+class InngestAPIError(CodecError):
+    """Inngest's REST API could not answer a lookup of a run or an event.
+
+    ``status`` is the HTTP status Inngest answered with, or ``None`` when no
+    answer came. Messages name the base URL and the status, never the signing key.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class InngestAuthError(InngestAPIError):
+    """No signing key is configured, or Inngest refused it (401 or 403)."""
+
+
+class InngestNotFoundError(InngestAPIError, LookupError):
+    """Inngest has no run or event with that id (404), or the id cannot be one."""
+
+
+class InngestUnavailableError(InngestAPIError):
+    """The API could not be reached, timed out, failed (5xx) or did not answer JSON."""

@@ -58,9 +58,15 @@ def _parse_one(key: object, role: str) -> list[Key]:
         trimmed = key.strip(_JS_WHITESPACE)
         if not trimmed:
             raise KeyConfigError(f"the {role} is empty")
-        keys = [Key(trimmed.encode("utf-8"), True)]
-        if trimmed != key:
-            keys.append(Key(key.encode("utf-8"), True))
+        try:
+            keys = [Key(trimmed.encode("utf-8"), True)]
+            if trimmed != key:
+                keys.append(Key(key.encode("utf-8"), True))
+        except UnicodeEncodeError:
+            raise KeyConfigError(
+                f"the {role} is not valid Unicode text (a lone surrogate, "
+                "as bytes that are not UTF-8 become)"
+            ) from None
         return keys
     if isinstance(key, bytes):
         if not key:

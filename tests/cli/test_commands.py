@@ -21,14 +21,32 @@ KEY = "cli-test-key"
 
 
 def cli(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     assert SCRIPT is not None, "the inngest-codecs console script is not installed"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("INNGEST_ENCRYPTION_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("INNGEST_")}
     environment.update(env or {})
     return subprocess.run(
-        [SCRIPT, *args], input=stdin, capture_output=True, text=True, env=environment, timeout=120
+        [SCRIPT, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        cwd=cwd,
     )
+
+
+def cli_without(module: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in a Python where ``module`` cannot be imported (an extra not installed)."""
+    code = (
+        f"import sys, importlib.util; sys.modules[{module!r}] = None\n"
+        "find = importlib.util.find_spec\n"
+        f"importlib.util.find_spec = lambda name, *a: None if name == {module!r} else find(name)\n"
+        "from inngest_codecs.cli import main\n"
+        f"sys.exit(main({list(args)!r}))"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
 
 
 def assert_clean_failure(result: subprocess.CompletedProcess[str], status: int) -> None:
@@ -154,7 +172,7 @@ def test_inspect_needs_no_key() -> None:
         (["encrypt", "--key", KEY, "--codec", "rot13"], "1", {}, 4, "no codec named 'rot13'"),
         (["keygen", "--codec", "rot13"], "", {}, 4, "rot13"),
         (["encrypt", "--key", "  "], "1", {}, 4, "empty"),
-        (["encrypt", "--key", KEY], "NaN", {}, 3, "not valid JSON"),
+        (["encrypt", "--key", KEY], "NaN", {}, 3, "NaN or Infinity"),
         (["decrypt", "--key", KEY, "--lines"], '1\n{"a":\n', {}, 3, "line 2"),
     ],
 )
@@ -193,3 +211,137 @@ def test_python_dash_m_works() -> None:
         timeout=60,
     )
     assert result.returncode == 0 and "aes-gcm" in result.stdout
+
+
+def test_version_and_help_without_markup_with_an_example_per_command() -> None:
+    version = cli("--version")
+    assert version.returncode == 0 and version.stdout.startswith("inngest-codecs 0.")
+    top = cli("--help").stdout
+    assert "``" not in top and ":class:" not in top and "exit status:" in top
+    for command in [
+        "codecs",
+        "keygen",
+        "key-id",
+        "encrypt",
+        "decrypt",
+        "inspect",
+        "run",
+        "event",
+        "serve",
+        "demo",
+    ]:
+        text = cli(command, "--help").stdout
+        assert "``" not in text and ":mod:" not in text, command
+        assert f"inngest-codecs {command}" in text.split("example:\n  ", 1)[1], command
+
+
+def test_key_id_prints_the_aes_gcm_key_ids_never_the_keys() -> None:
+    result = cli("key-id", "--key", KEY, "--fallback-key", "older key")
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    expected = Encryptor(KEY, codec="aes-gcm", fallback_keys=["older key"]).codec.key_ids
+    assert rows == [["primary", expected[0]], ["fallback", "#1", expected[1]]]
+    assert KEY not in result.stdout and "older key" not in result.stdout
+    sealed = Encryptor(KEY, codec="aes-gcm").encrypt(1)
+    inspected = cli("inspect", stdin=json.dumps(sealed))
+    assert expected[0] in inspected.stdout
+
+
+def test_path_picks_a_sub_document_even_inside_an_envelope() -> None:
+    encryptor = Encryptor(KEY)
+    run = {"data": {"output": encryptor.encrypt({"total": 3, "items": ["a"]})}}
+    whole = cli("decrypt", "--key", KEY, "--path", "data.output", stdin=json.dumps(run))
+    assert json.loads(whole.stdout) == {"total": 3, "items": ["a"]}
+    inner = cli("decrypt", "--key", KEY, "--path", "$.data.output.items[0]", stdin=json.dumps(run))
+    assert json.loads(inner.stdout) == "a"
+    listed = cli("inspect", "--path", "data", stdin=json.dumps(run))
+    assert listed.stdout.splitlines()[1].startswith("$.output\t")
+    missing = cli("decrypt", "--key", KEY, "--path", "data.result", stdin=json.dumps(run))
+    assert_clean_failure(missing, 3)
+    assert "$.data is an object without result" in missing.stderr
+    sealed = cli("inspect", "--path", "data.output.total", stdin=json.dumps(run))
+    assert_clean_failure(sealed, 3)
+    assert "is an envelope" in sealed.stderr
+
+
+def test_no_envelope_is_said_and_json_lines_are_recognised() -> None:
+    plain = cli("decrypt", "--key", KEY, stdin='{"a": 1}')
+    assert plain.returncode == 0 and json.loads(plain.stdout) == {"a": 1}
+    assert "no envelope in the input" in plain.stderr
+    inspected = cli("inspect", stdin="[1, 2]")
+    assert inspected.returncode == 0 and "no envelope in the input" in inspected.stderr
+    lines = '{"a": 1}\n{"b": 2}\n'
+    for command in (["decrypt", "--key", KEY], ["inspect"]):
+        result = cli(*command, stdin=lines)
+        assert_clean_failure(result, 3)
+        assert "looks like JSON lines; add --lines" in result.stderr
+
+
+def test_inspect_escapes_everything_taken_from_the_input() -> None:
+    forged = "inngest/libsodium\tsecretbox\t-\t1 bytes\n$.forged\tx\x1b[2J\x9b31m" + "A" * 5000
+    document = {
+        "tab\tkey\x1b]0;title\x07": {"__ENCRYPTED__": True, "__STRATEGY__": forged, "data": "AA=="},
+        "é": {"__ENCRYPTED__": True, "__STRATEGY__": 7, "data": "not base64"},
+    }
+    result = cli("inspect", stdin=json.dumps(document))
+    assert result.returncode == 0, result.stderr
+    rows = result.stdout.splitlines()
+    assert len(rows) == 3
+    assert all(len(row.split("\t")) == 5 for row in rows)
+    assert all(cell.isascii() and cell.isprintable() for row in rows for cell in row.split("\t"))
+    assert (
+        "\x1b" not in result.stdout and "\x9b" not in result.stdout and "\x07" not in result.stdout
+    )
+    assert len(rows[1]) < 400 and "(5" in rows[1]
+    assert rows[2].split("\t")[:2] == ['$["\\u00e9"]', "(malformed)"]
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("1" * 5000, "an integer of more than"),
+        ("[" * 100_000, "nested too deeply"),
+        ('{"a": Infinity}', "NaN or Infinity"),
+        ('{"a": 1,}', "line 1, column 9"),
+        ("", "is empty"),
+    ],
+)
+def test_every_message_names_the_real_problem(stdin: str, message: str) -> None:
+    result = cli("decrypt", "--key", KEY, stdin=stdin)
+    assert_clean_failure(result, 3)
+    assert message in result.stderr
+    assert "not valid UTF-8 JSON" not in result.stderr
+
+
+def test_lone_surrogates_and_non_utf8_give_clear_errors() -> None:
+    sealed = Encryptor(KEY).encrypt("fine")
+    in_value = cli("decrypt", "--key", KEY, stdin=json.dumps({"v": "\ud800", "e": sealed}))
+    assert_clean_failure(in_value, 3)
+    assert "lone surrogate" in in_value.stderr and "$.v" in in_value.stderr
+    assert in_value.stdout == ""
+    in_key = subprocess.run(
+        [str(SCRIPT), "decrypt", "--key", "bad\udcff"], input=b"1", capture_output=True, timeout=60
+    )
+    assert in_key.returncode == 4 and b"not valid Unicode" in in_key.stderr
+    assert b"Traceback" not in in_key.stderr
+    encrypted = cli("encrypt", "--key", KEY, stdin='"\\udfff"')
+    assert_clean_failure(encrypted, 3)
+    assert "lone surrogate" in encrypted.stderr
+    latin1 = subprocess.run(
+        [str(SCRIPT), "decrypt", "--key", KEY], input=b'"caf\xe9"', capture_output=True, timeout=60
+    )
+    assert latin1.returncode == 3 and b"not UTF-8 text" in latin1.stderr
+
+
+def test_decrypt_never_prints_what_json_cannot_carry() -> None:
+    from inngest_codecs import envelope
+    from inngest_codecs.codecs.secretbox import SecretBoxCodec
+    from inngest_codecs.keys import KeySet
+
+    codec = SecretBoxCodec(KeySet.build(KEY))
+    for plaintext in (b"1e400", b'"\\ud800"', b'{"x": [1e999]}'):
+        sealed = envelope.build(codec.strategy, codec.encrypt(plaintext))
+        result = cli("decrypt", "--key", KEY, stdin=json.dumps({"v": sealed}))
+        assert result.returncode != 0
+        assert "Infinity" not in result.stdout and "Traceback" not in result.stderr
+        assert result.stderr.startswith("inngest-codecs: ")

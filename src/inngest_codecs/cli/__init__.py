@@ -1,8 +1,9 @@
 """The ``inngest-codecs`` command line.
 
-Exit status: 0 success; 1 some envelopes could not be opened (``decrypt``);
-2 usage error; 3 input error (unreadable file, invalid JSON, a value JSON
-cannot carry); 4 configuration error (missing key, unknown codec).
+Exit status: 0 success; 1 some envelopes could not be opened; 2 usage error;
+3 input error (unreadable file, invalid JSON, a value JSON cannot carry, no
+such run or event); 4 configuration error (missing key, unknown codec,
+signing key refused); 5 the Inngest API could not be reached.
 """
 
 from __future__ import annotations
@@ -13,14 +14,51 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .. import envelope, registry
+from .. import registry
 from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, split_keys
-from ..documents import find_envelopes, open_envelopes
+from ..documents import describe, find_envelopes, open_with_report
 from ..encryptor import Encryptor
-from ..errors import CodecError, EncodingError, KeyConfigError, UnknownCodecError
-from .io import InputError, each_document, write_document
+from ..errors import (
+    CodecError,
+    EncodingError,
+    InngestAuthError,
+    InngestNotFoundError,
+    InngestUnavailableError,
+    KeyConfigError,
+    UnknownCodecError,
+)
+from .io import InputError, each_document, pick, printable, write_document
 
-EXIT_OK, EXIT_UNOPENED, EXIT_USAGE, EXIT_INPUT, EXIT_CONFIG = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_UNOPENED, EXIT_USAGE, EXIT_INPUT, EXIT_CONFIG, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
+EXIT_INTERNAL = 70
+
+EPILOG = """\
+exit status:
+  0  success
+  1  some envelopes could not be opened (they are printed as they were)
+  2  usage error
+  3  input error: unreadable file, invalid JSON, a value JSON cannot carry,
+     no such run or event
+  4  configuration error: no key, unknown codec, signing key refused
+  5  the Inngest API could not be reached
+
+keys: --key, --key-file or $INNGEST_ENCRYPTION_KEY; fallback keys: --fallback-key
+or $INNGEST_ENCRYPTION_FALLBACK_KEYS (comma-separated). Prefer --key-file or the
+environment: a key on the command line stays in your shell history.
+"""
+
+EXAMPLES = {
+    "codecs": "inngest-codecs codecs",
+    "keygen": "inngest-codecs keygen --codec aes-gcm > prod.key",
+    "key-id": 'inngest-codecs key-id --key-file prod.key --fallback-key "$OLD_KEY"',
+    "encrypt": 'echo \'{"ssn": "123-45-6789"}\' | inngest-codecs encrypt --key-file prod.key',
+    "decrypt": "inngest-codecs decrypt --key-file prod.key --path data.output run.json",
+    "inspect": "inngest-codecs inspect --lines export.jsonl",
+    "run": "INNGEST_SIGNING_KEY=signkey-prod-... inngest-codecs run 01HWAVEB858VPPX47Z65GR6P6R",
+    "event": "inngest-codecs event 01HWAVEB858VPPX47Z65GR6P6R --runs --key-file prod.key",
+    "serve": "INNGEST_ENCRYPTION_KEY=$(cat prod.key) inngest-codecs serve  # then open the URL",
+    "demo": "inngest-codecs demo --codec aes-gcm --out ./demo",
+}
 
 
 class CliError(Exception):
@@ -34,7 +72,7 @@ def _read_key_file(path: str) -> str:
         with open(path, encoding="utf-8") as handle:
             return handle.read().strip()
     except (OSError, UnicodeDecodeError):
-        raise CliError(f"cannot read the key file {path}", EXIT_CONFIG) from None
+        raise CliError(f"cannot read the key file {printable(path)}", EXIT_CONFIG) from None
 
 
 def _keys(args: argparse.Namespace) -> tuple[str, tuple[str, ...]]:
@@ -47,16 +85,28 @@ def _keys(args: argparse.Namespace) -> tuple[str, tuple[str, ...]]:
     return key, fallbacks
 
 
+def build_encryptor(args: argparse.Namespace) -> Encryptor:
+    """The Encryptor of every command that needs keys: --key/--key-file/--fallback-key,
+    --codec, and the INNGEST_ENCRYPTION_* variables."""
+    key, fallbacks = _keys(args)
+    codec = getattr(args, "codec", None) or os.environ.get(ENV_CODEC) or "secretbox"
+    return Encryptor(key, codec=codec, fallback_keys=fallbacks)
+
+
 def cmd_codecs(args: argparse.Namespace) -> int:
     rows = [("NAME", "STRATEGY", "DISTRIBUTION", "VERSION")]
     for name, info in sorted(registry.available_codecs().items()):
         rows.append((name, info.strategy, info.distribution or "-", info.version or "-"))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    _print_table(rows)
+    return EXIT_OK
+
+
+def _print_table(rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
-    return EXIT_OK
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
@@ -64,9 +114,21 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_key_id(args: argparse.Namespace) -> int:
+    from ..codecs.aesgcm import derive
+    from ..keys import KeySet
+
+    key, fallbacks = _keys(args)
+    rows = [("KEY", "AES-GCM KEY ID")]
+    for index, given in enumerate((key, *fallbacks)):
+        _, key_id = derive(KeySet.build(given).primary)
+        rows.append(("primary" if index == 0 else f"fallback #{index}", key_id.hex()))
+    _print_table(rows)
+    return EXIT_OK
+
+
 def cmd_encrypt(args: argparse.Namespace) -> int:
-    key, _ = _keys(args)
-    encryptor = Encryptor(key, codec=args.codec)
+    encryptor = build_encryptor(args)
     each_document(
         args.file,
         args.lines,
@@ -76,60 +138,69 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_decrypt(args: argparse.Namespace) -> int:
-    key, fallbacks = _keys(args)
-    encryptor = Encryptor(key, fallback_keys=fallbacks)
-    unopened: list[tuple[str, CodecError]] = []
-
-    def handle(document: Any) -> None:
-        opened, failures = open_envelopes(document, encryptor.decrypt)
-        unopened.extend(failures)
-        write_document(opened, lines=args.lines)
-
-    each_document(args.file, args.lines, "decrypted", handle)
-    if unopened:
-        for where, error in unopened[:20]:
-            print(f"inngest-codecs: not opened at {where}: {error}", file=sys.stderr)
-        print(f"inngest-codecs: {len(unopened)} envelope(s) left encrypted", file=sys.stderr)
+def report_unopened(failures: Sequence[tuple[str, CodecError]]) -> int:
+    """Tell stderr which envelopes stayed closed; the exit status that goes with it."""
+    for where, error in failures[:20]:
+        print(f"inngest-codecs: not opened at {where}: {error}", file=sys.stderr)
+    if failures:
+        print(f"inngest-codecs: {len(failures)} envelope(s) left encrypted", file=sys.stderr)
         return EXIT_UNOPENED
     return EXIT_OK
 
 
-def _describe(where: str, value: dict[str, Any]) -> str:
-    strategy = value.get(envelope.STRATEGY, envelope.NO_STRATEGY)
-    data = value.get(envelope.DATA)
-    try:
-        codec = registry.codec_for_strategy(strategy) if isinstance(strategy, str) else None
-    except UnknownCodecError:
-        codec = None
-    try:
-        blob = envelope.decode_base64(data) if isinstance(data, str) else None
-    except EncodingError:
-        blob = None
-    key_id = codec.key_id_of(blob) if codec is not None and blob is not None else None
-    return "\t".join(
-        [
-            where,
-            str(strategy) if strategy != envelope.NO_STRATEGY else "(v0, no strategy)",
-            codec.name if codec is not None else "not installed",
-            key_id or "-",
-            f"{len(blob)} bytes" if blob is not None else "malformed",
-        ]
-    )
+def _no_envelope_note(found: int, args: argparse.Namespace) -> None:
+    if found == 0:
+        where = f" at {printable(args.path)}" if args.path else ""
+        print(
+            f"inngest-codecs: no envelope in the input{where}; nothing is encrypted there",
+            file=sys.stderr,
+        )
+
+
+def cmd_decrypt(args: argparse.Namespace) -> int:
+    encryptor = build_encryptor(args)
+    unopened: list[tuple[str, CodecError]] = []
+    found = 0
+
+    def handle(document: Any) -> None:
+        nonlocal found
+        report = open_with_report(pick(document, args.path, encryptor.decrypt), encryptor)
+        found += len(report.opened) + len(report.failures)
+        unopened.extend((f.path, f.error) for f in report.failures)
+        write_document(report.document, lines=args.lines)
+
+    each_document(args.file, args.lines, "decrypted", handle)
+    _no_envelope_note(found, args)
+    return report_unopened(unopened)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
     print("PATH\tSTRATEGY\tCODEC\tKEY ID\tSIZE")
     count = 0
+    found = 0
 
     def handle(document: Any) -> None:
-        nonlocal count
+        nonlocal count, found
         prefix = f"$[{count}]" if args.lines else "$"
-        for where, value in find_envelopes(document, prefix):
-            print(_describe(where, value))
+        for where, value in find_envelopes(pick(document, args.path), prefix):
+            info = describe(value)
+            if info.strategy is None:
+                strategy = "(malformed)"
+            elif info.strategy == "":
+                strategy = "(v0, no strategy)"
+            else:
+                strategy = printable(info.strategy, 80)
+            size = f"{info.size} bytes" if info.size is not None else "malformed"
+            print(
+                "\t".join(
+                    [where, strategy, info.codec or "not installed", info.key_id or "-", size]
+                )
+            )
+            found += 1
         count += 1
 
     each_document(args.file, args.lines, "inspected", handle)
+    _no_envelope_note(found, args)
     return EXIT_OK
 
 
@@ -137,57 +208,97 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import DemoUnavailable, run_demo
 
     try:
-        return run_demo(args.codec)
+        return run_demo(args.codec, args.out)
     except DemoUnavailable as error:
         raise CliError(str(error), EXIT_CONFIG) from None
 
 
+def _version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("inngest-codecs")
+    except importlib.metadata.PackageNotFoundError:
+        from .. import __version__
+
+        return __version__
+
+
 def _parser() -> argparse.ArgumentParser:
+    from . import lookup, serve
+
     parser = argparse.ArgumentParser(
         prog="inngest-codecs",
         description="Encrypt, decrypt and inspect Inngest payloads on your own machine.",
-        epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            epilog=f"example:\n  {EXAMPLES[name]}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         sub.set_defaults(handler=handler)
         return sub
-
-    def add_keys(sub: argparse.ArgumentParser, fallbacks: bool) -> None:
-        sub.add_argument("--key", help=f"the key (default: ${ENV_KEY})")
-        sub.add_argument("--key-file", help="read the key from this file")
-        if fallbacks:
-            sub.add_argument(
-                "--fallback-key",
-                action="append",
-                help=f"an older key to try (repeatable; default: ${ENV_FALLBACK_KEYS})",
-            )
-
-    def add_input(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("file", nargs="?", default="-", help="JSON file, or - for stdin")
-        sub.add_argument("--lines", action="store_true", help="the input is JSON lines")
 
     add("codecs", "list the installed codecs", cmd_codecs)
     keygen = add("keygen", "print a new random key", cmd_keygen)
     keygen.add_argument("--codec", default="secretbox", help="codec the key is for")
+    key_id = add("key-id", "print the key id each key gets in aes-gcm envelopes", cmd_key_id)
+    add_keys(key_id)
     encrypt = add("encrypt", "encrypt a JSON value into an envelope", cmd_encrypt)
     add_keys(encrypt, fallbacks=False)
-    encrypt.add_argument(
-        "--codec", default=os.environ.get(ENV_CODEC) or "secretbox", help="codec to encrypt with"
-    )
-    add_input(encrypt)
+    add_codec(encrypt)
+    add_input(encrypt, path=False)
     decrypt = add("decrypt", "open every envelope inside a JSON document", cmd_decrypt)
-    add_keys(decrypt, fallbacks=True)
+    add_keys(decrypt)
     add_input(decrypt)
     inspect = add("inspect", "list the envelopes in a document (no key needed)", cmd_inspect)
     add_input(inspect)
+    lookup.add_commands(add)
+    serve.add_command(add)
     demo = add(
         "demo", "run an encrypted Inngest app locally and show what crosses the wire", cmd_demo
     )
     demo.add_argument("--codec", default="secretbox", help="codec to encrypt with")
+    demo.add_argument(
+        "--out", metavar="DIR", help="keep what the server stored, and the demo key, in DIR"
+    )
     return parser
+
+
+def add_keys(sub: argparse.ArgumentParser, fallbacks: bool = True) -> None:
+    sub.add_argument("--key", help=f"the key (default: ${ENV_KEY})")
+    sub.add_argument("--key-file", help="read the key from this file")
+    if fallbacks:
+        sub.add_argument(
+            "--fallback-key",
+            action="append",
+            help=f"an older key to try (repeatable; default: ${ENV_FALLBACK_KEYS})",
+        )
+
+
+def add_codec(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--codec", help=f"codec to encrypt with (default: ${ENV_CODEC} or secretbox)")
+
+
+def add_input(sub: argparse.ArgumentParser, path: bool = True) -> None:
+    sub.add_argument("file", nargs="?", default="-", help="JSON file, or - for stdin")
+    sub.add_argument("--lines", action="store_true", help="the input is JSON lines")
+    if path:
+        add_path(sub)
+
+
+def add_path(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--path", help="work on this part of each document only, e.g. data.output or steps[0]"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,10 +307,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args)
     except CliError as error:
         return _fail(str(error), error.status)
-    except (KeyConfigError, UnknownCodecError) as error:
+    except (KeyConfigError, UnknownCodecError, InngestAuthError) as error:
         return _fail(str(error), EXIT_CONFIG)
-    except (InputError, EncodingError) as error:
+    except (InputError, EncodingError, InngestNotFoundError) as error:
         return _fail(str(error), EXIT_INPUT)
+    except InngestUnavailableError as error:
+        return _fail(str(error), EXIT_UNAVAILABLE)
     except CodecError as error:
         return _fail(str(error), EXIT_UNOPENED)
     except BrokenPipeError:
@@ -207,6 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a bug: say so in one line, without data or traceback
+        return _fail(f"internal error ({type(error).__name__}); please report it", EXIT_INTERNAL)
     return status
 
 
@@ -215,4 +330,4 @@ def _fail(message: str, status: int) -> int:
     return status
 
 
-__all__ = ["main"]
+__all__ = ["build_encryptor", "main"]

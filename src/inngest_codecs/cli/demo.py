@@ -3,14 +3,15 @@
 The app runs on loopback against the stand-in server of
 :mod:`inngest_codecs.testing` (a test double: there is no Inngest account and
 no network). Everything printed on the right is what the stand-in really
-received and stored, taken from its recorder.
+received and stored; the event and the run's output are read back through its
+REST API with the same client as ``inngest-codecs run`` and the viewer.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
-import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,14 @@ class DemoUnavailable(Exception):
 
 
 PATIENT = {"name": "Maria Garcia", "date_of_birth": "1984-03-12", "diagnosis": "type 2 diabetes"}
-WIDTH = 58
+MAX_WIDTH = 100
+MIN_WIDTH = 50
+
+
+def _width() -> int:
+    """100 columns, or the terminal's width when it is narrower."""
+    columns = shutil.get_terminal_size((MAX_WIDTH, 24)).columns
+    return max(MIN_WIDTH, min(MAX_WIDTH, columns))
 
 
 def _short(value: Any) -> Any:
@@ -35,21 +43,34 @@ def _short(value: Any) -> Any:
     return value
 
 
-def _column(value: Any) -> list[str]:
+def _column(value: Any, width: int) -> list[str]:
     text = json.dumps(value, ensure_ascii=False, indent=1)
-    return [part for line in text.splitlines() for part in textwrap.wrap(line, WIDTH) or [""]]
+    return [part for line in text.splitlines() for part in textwrap.wrap(line, width) or [""]]
 
 
-def _side_by_side(title: str, seen: Any, stored: Any) -> None:
-    print(f"\n── {title} " + "─" * (2 * WIDTH - len(title) - 1))
-    left, right = _column(seen), _column(_short(stored))
+def _side_by_side(title: str, seen: Any, stored: Any, width: int) -> None:
+    column = (width - 3) // 2
+    print(f"\n── {title} " + "─" * (width - len(title) - 4))
+    left, right = _column(seen, column), _column(_short(stored), column)
     for i in range(max(len(left), len(right))):
         a = left[i] if i < len(left) else ""
         b = right[i] if i < len(right) else ""
-        print(f"{a:<{WIDTH}} │ {b}")
+        print(f"{a:<{column}} │ {b}".rstrip())
 
 
-def run_demo(codec: str) -> int:
+def _say(text: str, width: int) -> None:
+    print(textwrap.fill(text, width))
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current directory when it is inside it."""
+    try:
+        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def run_demo(codec: str, out: str | None = None) -> int:
     import importlib.util
 
     if importlib.util.find_spec("flask") is None:
@@ -59,6 +80,7 @@ def run_demo(codec: str) -> int:
     import inngest
 
     from .. import EncryptionMiddleware, registry
+    from ..inngest_api import InngestAPI
     from ..testing import StandIn, assert_no_plaintext, serve_flask
 
     key = registry.codec_class(codec).generate_key()
@@ -91,40 +113,61 @@ def run_demo(codec: str) -> int:
             return result
 
         with serve_flask(client, [register_patient]) as app:
-            client.send_sync(
+            event_id = client.send_sync(
                 inngest.Event(
                     name="clinic/patient.registered",
                     data={"patient_id": "p-1042", "encrypted": PATIENT},
                 )
-            )
-            stored_event = server.latest_event("clinic/patient.registered")
-            assert stored_event is not None
-            run = server.run(app.url, register_patient.id, stored_event)
+            )[0]
+            run = server.run(app.url, register_patient.id, server.events[-1])
+        # Read back through the REST API, as `inngest-codecs run` and the viewer do.
+        with InngestAPI(server.url, server.signing_key) as api:
+            stored_event = api.event(event_id)
+            stored_run = api.run(run.run_id)
 
     if not run.completed:
         print(f"the demo run failed: {run.error}")
         return 1
+    width = _width()
     stored_steps = list(run.steps.values())
-    print(f"inngest-codecs demo — codec {codec!r}; the app is served by Flask on 127.0.0.1 and")
-    print(f"called {run.requests} times with signed requests by the local stand-in for Inngest.")
-    print(f"\n{'WHAT THE FUNCTION SAW':<{WIDTH}} │ WHAT INNGEST RECEIVED AND STORED")
-    _side_by_side("event data", seen["event"], stored_event["data"])
-    _side_by_side("step create-record", seen["create-record"], stored_steps[0])
-    _side_by_side("step care-plan", seen["care-plan"], stored_steps[1])
-    _side_by_side("function result", seen["result"], run.output)
+    _say(
+        f"inngest-codecs demo: codec {codec!r}. The app is served by Flask on 127.0.0.1 and was "
+        f"called {run.requests} times with signed requests by the local stand-in for Inngest.",
+        width,
+    )
+    column = (width - 3) // 2
+    print(f"\n{'WHAT THE FUNCTION SAW':<{column}} │ WHAT INNGEST STORED")
+    _side_by_side("event data", seen["event"], stored_event["data"], width)
+    _side_by_side("step create-record", seen["create-record"], stored_steps[0], width)
+    _side_by_side("step care-plan", seen["care-plan"], stored_steps[1], width)
+    _side_by_side("function result", seen["result"], stored_run["output"], width)
     assert_no_plaintext(server.recorder, *PATIENT.values())
-    print(
-        f"\nChecked: none of the patient's details appear in any of the "
-        f"{len(server.recorder)} messages the SDK sent to the server."
+    print()
+    _say(
+        "Checked: none of the patient's details appear in any of the "
+        f"{len(server.recorder)} messages the SDK sent to the server.",
+        width,
     )
-
-    folder = Path(tempfile.mkdtemp(prefix="inngest-codecs-demo-"))
-    (folder / "demo.key").write_text(key + "\n", encoding="utf-8")
-    stored = {"event": stored_event, "steps": run.steps, "output": run.output}
-    (folder / "stored.json").write_text(json.dumps(stored, indent=2), encoding="utf-8")
     command = (shutil.which("inngest-codecs") and "inngest-codecs") or "python -m inngest_codecs"
-    print(
-        "\nWhat the server stored is in", folder / "stored.json", "— open it on your machine with:"
-    )
-    print(f"  {command} decrypt --key-file {folder / 'demo.key'} {folder / 'stored.json'}")
+    print()
+    if out is None:
+        _say(
+            "Nothing was written to disk. To keep what the server stored and the demo key, "
+            "run the demo again with --out DIR; then look at it in your browser with "
+            f"`{command} serve --key-file DIR/demo.key`.",
+            width,
+        )
+        return 0
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file, stored_file = folder / "demo.key", folder / "stored.json"
+    key_file.write_text(key + "\n", encoding="utf-8")
+    key_file.chmod(0o600)
+    stored = {"event": stored_event, "steps": run.steps, "run": stored_run}
+    stored_file.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+    _say(f"What the server stored is in {_shown(stored_file)}. Open it on your machine:", width)
+    print(f"  {command} decrypt --key-file {_shown(key_file)} {_shown(stored_file)}")
+    _say("Or see it side by side in your browser: start the viewer, open its URL, and paste", width)
+    _say(f"{_shown(stored_file)} into it (Ctrl-C stops the server):", width)
+    print(f"  {command} serve --key-file {_shown(key_file)}")
     return 0

@@ -1,69 +1,149 @@
-"""Reading JSON documents or JSON lines, writing results, showing progress."""
+"""Reading JSON documents or JSON lines, writing results, showing progress.
+
+Input is read as bytes by the project's strict reader
+(:func:`~inngest_codecs.jsoninput.read_json`), so the command line refuses
+exactly what the rest of the package refuses. Output is strict JSON or
+nothing: a value JSON cannot carry is an error, never ``Infinity``. Text taken
+from untrusted input is escaped before it reaches a terminal.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
-from ..errors import CodecError
+from .. import envelope, strictjson
+from ..errors import CodecError, EncodingError
+from ..jsoninput import read_json
 
 
 class InputError(CodecError):
     """The input could not be read or is not JSON."""
 
 
-def _open(source: str) -> IO[str]:
+def printable(text: str, limit: int = 120) -> str:
+    """``text`` safe for a terminal or a tab-separated row: control characters,
+    tabs, newlines, escapes and non-ASCII shown as JSON escapes; long text cut."""
+    escaped = json.dumps(text)[1:-1].replace("\x7f", "\\u007f")
+    if len(escaped) > limit:
+        return f"{escaped[:limit]}...({len(text)} chars)"
+    return escaped
+
+
+def _name(source: str) -> str:
+    return "standard input" if source == "-" else printable(source)
+
+
+def _open(source: str) -> IO[bytes]:
     if source == "-":
-        return sys.stdin
+        return sys.stdin.buffer
     try:
-        return open(source, encoding="utf-8")
+        return open(source, "rb")
     except OSError as error:
-        raise InputError(f"cannot read {source}: {error.strerror}") from None
+        raise InputError(f"cannot read {_name(source)}: {error.strerror}") from None
 
 
-def _parse(text: str, where: str) -> Any:
+def _parse(data: bytes, where: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as error:
-        detail = (
-            f" (line {error.lineno}, column {error.colno})"
-            if isinstance(error, json.JSONDecodeError)
-            else ""
-        )
-        raise InputError(f"{where} is not valid JSON{detail}") from None
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
+        return read_json(data, where)
+    except EncodingError as error:
+        raise InputError(str(error)) from None
 
 
 def read_documents(source: str, *, lines: bool) -> Iterator[Any]:
     """The single document in ``source``, or each of its JSON lines."""
     stream = _open(source)
-    name = "standard input" if source == "-" else source
+    name = _name(source)
     try:
         if not lines:
-            try:
-                text = stream.read()
-            except UnicodeDecodeError:
-                raise InputError(f"{name} is not UTF-8 text") from None
-            yield _parse(text, name)
+            yield _parse(stream.read(), name)
             return
         for number, line in enumerate(stream, start=1):
             if line.strip():
                 yield _parse(line, f"line {number} of {name}")
-    except UnicodeDecodeError:
-        raise InputError(f"{name} is not UTF-8 text") from None
+    except OSError as error:
+        raise InputError(f"cannot read {name}: {error.strerror}") from None
     finally:
-        if stream is not sys.stdin:
+        if stream is not sys.stdin.buffer:
             stream.close()
 
 
 def write_document(document: Any, *, lines: bool) -> None:
-    text = json.dumps(document, ensure_ascii=False, indent=None if lines else 2)
-    sys.stdout.write(text + "\n")
+    """``document`` as JSON on stdout (indented, or one line), or :class:`EncodingError`."""
+    try:
+        text = json.dumps(
+            document, ensure_ascii=False, allow_nan=False, indent=None if lines else 2
+        )
+        data = text.encode("utf-8") + b"\n"
+    except (ValueError, TypeError, RecursionError):
+        data = b""
+    if not data:
+        try:
+            strictjson.dumps(document)
+        except EncodingError as error:
+            raise EncodingError(f"the result cannot be printed as JSON ({error})") from None
+        raise EncodingError("the result cannot be printed as JSON")
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8"))
+        return
+    sys.stdout.flush()
+    buffer.write(data)
+    buffer.flush()
+
+
+_STEP = re.compile(r"\.?([^.\[\]]+)|\[(\d+)\]")
+
+
+def parse_path(path: str) -> list[str | int]:
+    """``data.output``, ``$.steps[0].data`` or ``steps.0`` as a list of keys and indices."""
+    text = path.strip()
+    text = text[1:] if text.startswith("$") else text
+    steps: list[str | int] = []
+    position = 0
+    while position < len(text):
+        match = _STEP.match(text, position)
+        if match is None or match.end() == position:
+            raise InputError(f"--path {printable(path)} is not a path such as data.output")
+        steps.append(int(match.group(2)) if match.group(2) is not None else match.group(1))
+        position = match.end()
+    return steps
+
+
+def pick(document: Any, path: str | None, opener: Callable[[Any], Any] | None = None) -> Any:
+    """The part of ``document`` at ``path`` (the whole document when ``path`` is ``None``).
+
+    An envelope met on the way is opened with ``opener``, so a path can lead
+    into encrypted data; without an opener it is an :class:`InputError`.
+    """
+    if path is None:
+        return document
+    current = document
+    walked = "$"
+    for step in parse_path(path):
+        if envelope.is_envelope(current):
+            if opener is None:
+                raise InputError(
+                    f"--path {printable(path)}: {walked} is an envelope; decrypt looks inside it"
+                )
+            current = opener(current)
+        if isinstance(current, dict) and str(step) in current:
+            current = current[str(step)]
+        elif isinstance(current, list) and str(step).isdigit() and int(step) < len(current):
+            current = current[int(step)]
+        else:
+            kinds: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+            kind = kinds.get(type(current)) or (
+                "null" if current is None else f"a {type(current).__name__}"
+            )
+            raise InputError(
+                f"--path {printable(path)}: {walked} is {kind} without {printable(str(step))}"
+            )
+        walked = f"{walked}[{step}]" if isinstance(step, int) else f"{walked}.{printable(step)}"
+    return current
 
 
 class Progress:

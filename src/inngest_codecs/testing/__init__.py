@@ -17,6 +17,7 @@ from .recorder import Exchange, Recorder, assert_no_plaintext
 from .runner import Run
 from .serving import (
     ServedApp,
+    serve_asgi,
     serve_digital_ocean,
     serve_django,
     serve_fastapi,
@@ -34,6 +35,7 @@ __all__ = [
     "StandIn",
     "assert_no_plaintext",
     "call_request",
+    "serve_asgi",
     "serve_digital_ocean",
     "serve_django",
     "serve_fastapi",

@@ -100,10 +100,18 @@ def serve_fastapi(
     """Serve ``functions`` with FastAPI under uvicorn."""
     import fastapi
     import inngest.fast_api
-    import uvicorn
 
     app = fastapi.FastAPI()
     inngest.fast_api.serve(app, client, list(functions))
+    with serve_asgi(app) as url:
+        yield ServedApp(url + SERVE_PATH, client)
+
+
+@contextlib.contextmanager
+def serve_asgi(app: Any) -> Iterator[str]:
+    """Any ASGI app under uvicorn on a free loopback port; yields its base URL."""
+    import uvicorn
+
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
@@ -115,7 +123,7 @@ def serve_fastapi(
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
     try:
-        yield ServedApp(f"http://127.0.0.1:{port}{SERVE_PATH}", client)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

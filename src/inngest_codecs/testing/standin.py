@@ -4,8 +4,9 @@ It speaks just enough of the SDK protocol (``docs/SDK_SPEC.md`` in
 ``inngest/inngest``) to drive the real ``inngest`` SDK over real HTTP on
 loopback: an event API that receives what clients send, and a runner that
 calls an app's serve endpoint with signed requests, memoizes what each step
-returns and calls again until the function finishes. Everything the SDK sends
-is kept in a :class:`~inngest_codecs.testing.recorder.Recorder`.
+returns and calls again until the function finishes. The same address answers
+REST API lookups of runs and events (:mod:`~inngest_codecs.testing.rest_api`).
+Everything the SDK sends is kept in a :class:`~inngest_codecs.testing.recorder.Recorder`.
 
 It does not schedule, persist, rate-limit, evaluate ``if`` expressions or
 sleep; a ``step.sleep`` resolves at once and ``step.wait_for_event`` resolves
@@ -27,6 +28,7 @@ import httpx
 import jcs
 
 from .recorder import Recorder
+from .rest_api import RestAPI
 from .runner import FAILED_EVENT, INVOKED_EVENT, Run, _Execution
 from .signing import sign
 
@@ -51,6 +53,9 @@ class _EventAPI(BaseHTTPRequestHandler):
             return
         events = payload if isinstance(payload, list) else [payload]
         self._reply(200, {"ids": stand_in._receive(events), "status": 200})
+
+    def do_GET(self) -> None:
+        self._reply(*self.server.stand_in.rest_api.answer(self.path, self.headers["authorization"]))
 
     def _reply(self, status: int, payload: object) -> None:
         data = json.dumps(payload).encode()
@@ -89,6 +94,7 @@ class StandIn:
         self.max_attempts = max_attempts
         self.max_requests = max_requests
         self.recorder = Recorder()
+        self.rest_api = RestAPI(self)
         self._events: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -201,7 +207,9 @@ class StandIn:
             event.setdefault("data", {})
         run = Run(run_id=uuid.uuid4().hex, function_id=function_id, status="running", events=batch)
         run._execution = _Execution(self, run, batch)
+        self.rest_api.register(run, batch)
         run._execution.drive(app_url, max_calls)
+        self.rest_api.settle(run)
         return run
 
     def run_on_failure(self, app_url: str, failure_function_id: str, failed: Run) -> Run:
@@ -235,6 +243,7 @@ class StandIn:
         if run._execution is None or not run.running:
             raise ValueError("only a run that is still running can be resumed")
         run._execution.drive(app_url, max_calls)
+        self.rest_api.settle(run)
         return run
 
 

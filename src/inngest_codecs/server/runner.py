@@ -1,0 +1,60 @@
+"""Run the codec server under uvicorn until interrupted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import uvicorn
+
+from ..encryptor import Encryptor
+from ..inngest_api import InngestAPI
+from .app import create_app
+from .audit import AuditLog
+from .settings import (
+    DEFAULT_HOST,
+    DEFAULT_MAX_BODY,
+    DEFAULT_PORT,
+    LOOPBACK_NAMES,
+    check_settings,
+    is_loopback,
+    listen,
+)
+
+
+def serve(
+    encryptor: Encryptor,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    token: str | None = None,
+    allow_origins: Sequence[str] = (),
+    max_body: int = DEFAULT_MAX_BODY,
+    audit: AuditLog | None = None,
+    api: InngestAPI | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Check the settings, listen, and serve until interrupted (Ctrl-C).
+
+    On loopback the server answers only to loopback host names; elsewhere a
+    token is required. ``on_ready`` receives the URL once the socket listens.
+    """
+    check_settings(host, token, allow_origins)
+    sock = listen(host, port)
+    bound_port = sock.getsockname()[1]
+    allowed = sorted({*LOOPBACK_NAMES, host.strip("[]")}) if is_loopback(host) else None
+    app = create_app(
+        encryptor,
+        token=token,
+        allow_origins=allow_origins,
+        allowed_hosts=allowed,
+        max_body=max_body,
+        audit=audit,
+        api=api,
+    )
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", server_header=False
+    )
+    if on_ready is not None:
+        shown = f"[{host.strip('[]')}]" if ":" in host else host
+        on_ready(f"http://{shown}:{bound_port}")
+    uvicorn.Server(config).run(sockets=[sock])
