@@ -52,14 +52,18 @@ def test_a_data_key_encrypts_at_most_max_bytes_bytes() -> None:
     assert [keys.index(key) for key in keys] == [0, 0, 2, 3, 4]
 
 
-def test_unwrapped_keys_leave_after_max_age_and_by_least_recent_use() -> None:
+def data_key(header: bytes) -> object:
+    return caches.DataKey(AESGCM(os.urandom(32)), header, header + b"aad")
+
+
+def test_opened_keys_leave_after_max_age_and_by_least_recent_use() -> None:
     clock = Clock()
     cache = caches.DecryptionKeyCache(capacity=2, max_age=300, clock=clock)
-    a, b, c = (AESGCM(os.urandom(32)) for _ in range(3))
-    cache.put(b"a", a)
-    cache.put(b"b", b)
+    a, b, c = data_key(b"a"), data_key(b"b"), data_key(b"c")
+    cache.put(a)
+    cache.put(b)
     assert cache.get(b"a") is a  # now b is the least recently used
-    cache.put(b"c", c)
+    cache.put(c)
     assert cache.get(b"b") is None
     assert (cache.get(b"a"), cache.get(b"c")) == (a, c)
     clock.now += 300
@@ -69,8 +73,8 @@ def test_unwrapped_keys_leave_after_max_age_and_by_least_recent_use() -> None:
 
 def test_reprs_show_no_key() -> None:
     key = os.urandom(32)
-    data_key = caches.DataKey(AESGCM(key), b"header", b"aad")
+    opened = caches.DataKey(AESGCM(key), b"header", b"aad")
     cache = caches.DecryptionKeyCache(capacity=2, max_age=300)
-    cache.put(b"wrapped", data_key.aead)
-    for text in (repr(data_key), repr(cache)):
+    cache.put(opened)
+    for text in (repr(opened), repr(cache), repr(opened.aead)):
         assert key.hex() not in text and repr(key)[2:-1] not in text

@@ -69,38 +69,37 @@ class EncryptionKeyCache:
             current.bytes += size
             return current.key
 
-    def clear(self) -> None:
-        with self._lock:
-            self._current = None
-
     def __repr__(self) -> str:
         return f"<EncryptionKeyCache max_age={self.max_age} max_values={self.max_values}>"
 
 
 class DecryptionKeyCache:
-    """Unwrapped data keys by wrapped key, least recently used first out, each for ``max_age``."""
+    """Opened data keys by value header, least recently used first out, each for ``max_age``.
+
+    The header holds the key ARN and the wrapped key, so one header is one data key.
+    """
 
     def __init__(self, capacity: int, max_age: float, clock: Clock = time.monotonic) -> None:
         self.capacity, self.max_age = capacity, max_age
         self._clock = clock
         self._lock = threading.Lock()
-        self._items: OrderedDict[bytes, tuple[AESGCM, float]] = OrderedDict()
+        self._items: OrderedDict[bytes, tuple[DataKey, float]] = OrderedDict()
 
-    def get(self, wrapped_key: bytes) -> AESGCM | None:
+    def get(self, header: bytes) -> DataKey | None:
         with self._lock:
-            found = self._items.get(wrapped_key)
+            found = self._items.get(header)
             if found is None:
                 return None
             if self._clock() - found[1] >= self.max_age:
-                del self._items[wrapped_key]
+                del self._items[header]
                 return None
-            self._items.move_to_end(wrapped_key)
+            self._items.move_to_end(header)
             return found[0]
 
-    def put(self, wrapped_key: bytes, aead: AESGCM) -> None:
+    def put(self, key: DataKey) -> None:
         with self._lock:
-            self._items[wrapped_key] = (aead, self._clock())
-            self._items.move_to_end(wrapped_key)
+            self._items[key.header] = (key, self._clock())
+            self._items.move_to_end(key.header)
             while len(self._items) > self.capacity:
                 self._items.popitem(last=False)
 

@@ -162,10 +162,12 @@ class AwsKmsCodec(Codec):
             raise EncryptionError(
                 f"AWS KMS GenerateDataKey with KMS key {primary.text} gave an unexpected answer"
             )
-        header = layout.header(key_arn, wrapped)
-        aead = AESGCM(secret)
-        self._unwrapped.put(wrapped, aead)  # this process opens its own values without KMS
-        return DataKey(aead, header, header + self._aad_tail)
+        data_key = self._data_key(layout.header(key_arn, wrapped), secret)
+        self._unwrapped.put(data_key)  # this process opens its own values without KMS
+        return data_key
+
+    def _data_key(self, header: bytes, secret: bytes) -> DataKey:
+        return DataKey(AESGCM(secret), header, header + self._aad_tail)
 
     # Decryption.
 
@@ -178,33 +180,36 @@ class AwsKmsCodec(Codec):
             value = layout.parse(ciphertext)
         except layout.Malformed as error:
             raise self.failure(f"not an aws-kms value: {error}", permanent=True) from None
-        aead = self._unwrapped.get(value.wrapped_key) or self._unwrap(value)
+        data_key = self._unwrapped.get(value.header) or self._unwrap(value)
         try:
-            return aead.decrypt(value.nonce, value.sealed, value.header + self._aad_tail)
+            return data_key.aead.decrypt(value.nonce, value.sealed, data_key.aad)
         except InvalidTag:
             raise self.failure(
                 "the value was altered (its data key opened, its tag does not match)",
                 permanent=True,
             ) from None
 
-    def _unwrap(self, value: layout.Sealed) -> AESGCM:
+    def _unwrap(self, value: layout.Sealed) -> DataKey:
         """The data key of ``value``, from KMS, under a KMS key of the key set only."""
         with self._unwrap_lock:  # one Decrypt per data key, however many threads miss at once
-            cached = self._unwrapped.get(value.wrapped_key)
+            cached = self._unwrapped.get(value.header)
             if cached is not None:
                 return cached
-            candidates = [key for key in self._kms_keys if key.holds(value.key_arn) is not False]
+            try:
+                key_arn = value.key_arn
+            except layout.Malformed as error:
+                raise self.failure(f"not an aws-kms value: {error}", permanent=True) from None
+            candidates = [key for key in self._kms_keys if key.holds(key_arn) is not False]
             if not candidates:
                 raise self.failure(
-                    f"its data key is wrapped under KMS key {value.key_arn}, "
-                    "which is not in the key set"
+                    f"its data key is wrapped under KMS key {key_arn}, which is not in the key set"
                 )
             refusals = []
             for key in candidates:
-                asked = value.key_arn if key.holds(value.key_arn) else key.text
+                asked = key_arn if key.holds(key_arn) else key.text
                 try:
                     secret = self._kms.decrypt(
-                        asked, region_of(value.key_arn), value.wrapped_key, self._context
+                        asked, region_of(key_arn), value.wrapped_key, self._context
                     )
                 except KmsRefusal as refusal:
                     refusals.append(str(refusal))
@@ -212,9 +217,9 @@ class AwsKmsCodec(Codec):
                 if len(secret) != 32:
                     refusals.append(f"AWS KMS Decrypt with KMS key {asked} gave no 256-bit key")
                     continue
-                aead = AESGCM(secret)
-                self._unwrapped.put(value.wrapped_key, aead)
-                return aead
+                data_key = self._data_key(value.header, secret)
+                self._unwrapped.put(data_key)
+                return data_key
             raise self.failure("; ".join(refusals))
 
     def failure(

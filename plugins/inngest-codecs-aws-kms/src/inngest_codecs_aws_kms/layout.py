@@ -39,13 +39,24 @@ class Malformed(ValueError):
 
 
 class Sealed(NamedTuple):
-    """A parsed value: ``header`` and ``sealed`` are slices of the input."""
+    """A split value: ``header`` and ``sealed`` are slices of the input, nothing is checked."""
 
     header: bytes
-    key_arn: str
     wrapped_key: bytes
     nonce: bytes
     sealed: memoryview
+
+    @property
+    def key_arn(self) -> str:
+        """The KMS key ARN in the header, or :class:`Malformed` when it is not one."""
+        length = _LENGTH.unpack_from(self.header, 1)[0]
+        try:
+            key_arn = self.header[3 : 3 + length].decode("ascii")
+        except UnicodeDecodeError:
+            raise Malformed("its key ARN is not ASCII") from None
+        if not is_key_arn(key_arn):
+            raise Malformed("its key ARN is not a KMS key ARN")
+        return key_arn
 
 
 def _field(data: bytes) -> bytes:
@@ -70,29 +81,22 @@ def encode_context(context: Mapping[str, str]) -> bytes:
 
 
 def parse(blob: bytes) -> Sealed:
-    """Split a version-1 value into its parts, or raise :class:`Malformed`."""
+    """Split a version-1 value into its parts, or raise :class:`Malformed`.
+
+    Only the lengths are checked here: the key ARN is read (and checked) when
+    asked for, since a value whose header is already known needs no more.
+    """
     if len(blob) < MIN_SIZE:
         raise Malformed("too short")
     offset = 1
-    fields = []
     for name in ("key ARN", "wrapped key"):
         (length,) = _LENGTH.unpack_from(blob, offset)
-        offset += 2
-        if not length or offset + length + NONCE_SIZE + TAG_SIZE > len(blob):
+        offset += 2 + length
+        if not length or offset + NONCE_SIZE + TAG_SIZE > len(blob):
             raise Malformed(f"its {name} length does not fit")
-        fields.append(blob[offset : offset + length])
-        offset += length
-    try:
-        key_arn = fields[0].decode("ascii")
-    except UnicodeDecodeError:
-        raise Malformed("its key ARN is not ASCII") from None
-    if not is_key_arn(key_arn):
-        raise Malformed("its key ARN is not a KMS key ARN")
-    view = memoryview(blob)
     return Sealed(
         header=blob[:offset],
-        key_arn=key_arn,
-        wrapped_key=fields[1],
+        wrapped_key=blob[offset - length : offset],
         nonce=blob[offset : offset + NONCE_SIZE],
-        sealed=view[offset + NONCE_SIZE :],
+        sealed=memoryview(blob)[offset + NONCE_SIZE :],
     )
