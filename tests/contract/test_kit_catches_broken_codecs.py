@@ -116,6 +116,12 @@ BROKEN_CODECS = textwrap.dedent(
             return super().decrypt(ciphertext)
 
 
+    class KeyIdOfFailsOnShortInput(Sound):
+        @classmethod
+        def key_id_of(cls, ciphertext):
+            return ciphertext[0:4].hex() if ciphertext[4] else None
+
+
     class SharesStateAcrossThreads(Sound):
         """Keeps the plaintext on the instance between two steps: threads overwrite it.
 
@@ -176,6 +182,10 @@ BROKEN_CODECS = textwrap.dedent(
         codec_class = EmptyInputNotPermanent
 
 
+    class TestKeyIdOfFailsOnShortInput(Quick):
+        codec_class = KeyIdOfFailsOnShortInput
+
+
     class TestSharesStateAcrossThreads(Quick):
         codec_class = SharesStateAcrossThreads
     '''
@@ -200,6 +210,7 @@ EXPECTED_FAILURES = {
         "test_no_key_material_in_reprs_or_messages",
     },
     "TestEmptyInputNotPermanent": {"test_empty_input_fails_permanently"},
+    "TestKeyIdOfFailsOnShortInput": {"test_malformed_input_raises_only_decryption_error"},
     "TestSharesStateAcrossThreads": {"test_concurrent_use"},
 }
 

@@ -249,6 +249,11 @@ class CodecContract:
     def test_malformed_input_raises_only_decryption_error(self) -> None:
         codec = self.make_codec(self.new_key())
         for what, data in self._malformed(codec):
+            try:  # `inngest-codecs inspect` calls it on untrusted data
+                key_id = self.codec_class.key_id_of(data)
+            except Exception as error:
+                pytest.fail(f"{what}: key_id_of raised {type(error).__name__}")
+            assert key_id is None or isinstance(key_id, str), f"{what}: key_id_of gave {key_id!r}"
             if self._authenticated:
                 self._must_refuse(codec, data, what)
                 continue
