@@ -9,7 +9,11 @@ import nox
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
-PLUGINS = ["plugins/inngest-codecs-example", "plugins/inngest-codecs-legacy"]
+PLUGINS = [
+    "plugins/inngest-codecs-example",
+    "plugins/inngest-codecs-legacy",
+    "plugins/inngest-codecs-aws-kms",
+]
 
 
 @nox.session
@@ -58,5 +62,5 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against inngest_encryption and the raw primitives; writes docs/performance.*"""
-    session.install(".[test]", "matplotlib")
+    session.install(".[test]", "plugins/inngest-codecs-aws-kms", "matplotlib")
     session.run("python", "-m", "benchmarks.run")

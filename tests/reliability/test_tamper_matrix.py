@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from inngest_codecs import DecryptionError, Encryptor, available_codecs
+from inngest_codecs import DecryptionError, Encryptor
 from inngest_codecs.envelope import DATA, STRATEGY
 
-from ..conftest import needs_example_plugin
+from ..conftest import LOCAL_CODECS, needs_example_plugin
 from .figures import count
 
 NONCE = {"secretbox": slice(0, 24), "aes-gcm": slice(5, 17), "chacha20-poly1305": slice(0, 12)}
-AUTHENTICATED = sorted(n for n, i in available_codecs().items() if i.codec_class.authenticated)
+AUTHENTICATED = sorted(n for n, i in LOCAL_CODECS.items() if i.codec_class.authenticated)
 
 
 def blob(sealed: dict[str, Any]) -> bytes:
