@@ -9,7 +9,11 @@ import nox
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
-PLUGINS = ["plugins/inngest-codecs-example", "plugins/inngest-codecs-legacy"]
+PLUGINS = [
+    "plugins/inngest-codecs-example",
+    "plugins/inngest-codecs-legacy",
+    "plugins/inngest-codecs-s3",
+]
 
 
 @nox.session

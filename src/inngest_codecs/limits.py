@@ -82,14 +82,10 @@ class SizeLimits:
 _REMEDIES = {
     "step output": "return less from the step (keep large data elsewhere and return a pointer)",
     "function output": "return less from the function",
-    "event": "send less in the event (keep large data elsewhere and send a pointer), or raise "
-    "max_event_bytes if your Inngest plan allows larger events",
+    "event": "send less in the event (keep large data elsewhere and send a pointer); "
+    "raise max_event_bytes if your Inngest plan allows larger events",
     "run state": "return less from steps, or split the work across functions",
 }
-
-
-def _bytes(size: int) -> str:
-    return f"{size:,} bytes ({size / MiB:.2f} MiB)" if size >= MiB else f"{size:,} bytes"
 
 
 class SizeGuard:
@@ -131,14 +127,14 @@ class SizeGuard:
             return size
         plain = None if plaintext is _UNMEASURED else encoded_size(plaintext)
         setting = _SETTINGS[kind]
-        sizes = f"{_bytes(size)} as sent" + (
-            f" ({_bytes(plain)} of JSON before encryption)" if plain is not None else ""
+        sizes = f"{size:,} bytes as sent" + (
+            f" ({plain:,} bytes of JSON before encryption)" if plain is not None else ""
         )
         if size > limit:
             raise PayloadTooLargeError(
-                f"{kind} {name!r} is {sizes}, over the {_bytes(limit)} limit ({setting}); "
-                f"nothing was sent. Remedies: compression (compression='zstd'), "
-                f"{_REMEDIES[kind]}, or offloading large values to an object store "
+                f"{kind} {name!r} is {sizes}, over the limit of {limit:,} bytes ({setting}); "
+                f"nothing was sent. Remedies: turn on compression (compression='zstd'); "
+                f"{_REMEDIES[kind]}; offload large values to an object store "
                 f"(offload_over=BYTES with offload_store=URL)",
                 kind=kind,
                 name=name,
@@ -149,12 +145,12 @@ class SizeGuard:
             )
         if self._first_warning(kind, name):
             logger.warning(
-                "%s %r is %s, %.0f%% of the %s limit (%s); Inngest refuses it over the limit",
+                "%s %r is %s, %.0f%% of the limit of %s bytes (%s); Inngest refuses more",
                 kind,
                 name,
                 sizes,
                 100 * size / limit,
-                _bytes(limit),
+                f"{limit:,}",
                 setting,
             )
         return size
