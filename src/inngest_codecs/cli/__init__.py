@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .. import envelope, registry
+from .. import envelope, layers, registry
 from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, split_keys
 from ..documents import find_envelopes, open_envelopes
 from ..encryptor import Encryptor
@@ -66,7 +66,7 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 def cmd_encrypt(args: argparse.Namespace) -> int:
     key, _ = _keys(args)
-    encryptor = Encryptor(key, codec=args.codec)
+    encryptor = Encryptor(key, codec=args.codec, compression=args.compression)
     each_document(
         args.file,
         args.lines,
@@ -78,7 +78,7 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
 
 def cmd_decrypt(args: argparse.Namespace) -> int:
     key, fallbacks = _keys(args)
-    encryptor = Encryptor(key, fallback_keys=fallbacks)
+    encryptor = Encryptor(key, fallback_keys=fallbacks, offload_store=args.offload_store)
     unopened: list[tuple[str, CodecError]] = []
 
     def handle(document: Any) -> None:
@@ -99,7 +99,8 @@ def _describe(where: str, value: dict[str, Any]) -> str:
     strategy = value.get(envelope.STRATEGY, envelope.NO_STRATEGY)
     data = value.get(envelope.DATA)
     try:
-        codec = registry.codec_for_strategy(strategy) if isinstance(strategy, str) else None
+        base = layers.split(strategy)[0] if isinstance(strategy, str) else None
+        codec = registry.codec_for_strategy(base) if base is not None else None
     except UnknownCodecError:
         codec = None
     try:
@@ -177,9 +178,11 @@ def _parser() -> argparse.ArgumentParser:
     encrypt.add_argument(
         "--codec", default=os.environ.get(ENV_CODEC) or "secretbox", help="codec to encrypt with"
     )
+    encrypt.add_argument("--compression", choices=["zstd"], help="compress before encrypting")
     add_input(encrypt)
     decrypt = add("decrypt", "open every envelope inside a JSON document", cmd_decrypt)
     add_keys(decrypt, fallbacks=True)
+    decrypt.add_argument("--offload-store", help="store URL to fetch offloaded values from")
     add_input(decrypt)
     inspect = add("inspect", "list the envelopes in a document (no key needed)", cmd_inspect)
     add_input(inspect)
