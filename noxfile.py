@@ -63,5 +63,5 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against inngest_encryption and the raw primitives; writes docs/performance.*"""
-    session.install(".[test]", "matplotlib")
+    session.install(".[test]", "matplotlib", "plugins/inngest-codecs-s3")
     session.run("python", "-m", "benchmarks.run")

@@ -19,7 +19,7 @@ import orjson
 from inngest_codecs import Encryptor
 from inngest_codecs.testing import StandIn
 
-from . import cases, middleware_cost
+from . import cases, middleware_cost, payloads
 from .measure import alternate
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -176,6 +176,7 @@ def markdown(results: dict[str, Any], rows: list[tuple[str, str, str, bool]]) ->
         "|---|---|",
     ]
     lines += [f"| {name} | {m:.2f}x |" for name, m in results["peak_memory"].items()]
+    lines += ["", *payloads.markdown(results["payloads"])]
     notes = (Path(__file__).parent / "notes.md").read_text()
     return "\n".join(lines) + "\n\n" + notes
 
@@ -221,6 +222,7 @@ def main() -> None:
     results["cold_start"] = cold_start()
     print("peak memory")
     results["peak_memory"] = peak_memory()
+    results["payloads"] = payloads.measure()
     rows = targets(results)
     (DOCS / "performance.json").write_text(json.dumps(results, indent=2) + "\n")
     (DOCS / "performance.md").write_text(markdown(results, rows))
