@@ -12,7 +12,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import envelope, registry, strictjson
 from .codec import Codec
@@ -20,7 +20,9 @@ from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .errors import EncodingError
 from .keys import KeyInput, KeySet
 from .layers import Layers, Opener
-from .offload.store import Store
+
+if TYPE_CHECKING:
+    from .offload.store import Store
 
 logger = logging.getLogger("inngest_codecs")
 

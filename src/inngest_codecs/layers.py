@@ -15,18 +15,19 @@ needs the store it names.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import compression as compressing
 from . import envelope
 from .codec import Codec
-from .errors import KeyConfigError
-from .limits import envelope_size
-from .offload import claim
-from .offload.registry import open_store
-from .offload.store import Store
+from .errors import DecryptionError, KeyConfigError
 
-LAYERS = (compressing.SUFFIX, claim.SUFFIX)
+if TYPE_CHECKING:  # the claim check is imported when first used: most services never do
+    from .offload.store import Store
+
+OFFLOADED = "+offload"
+"""Appended to a codec's strategy in the envelope of a claim check."""
+LAYERS = (compressing.SUFFIX, OFFLOADED)
 
 
 class Opener(Protocol):
@@ -61,7 +62,15 @@ class _Redeeming:
         self._inner, self._store, self._opener, self._strategy = inner, store, opener, strategy
 
     def decrypt(self, ciphertext: bytes) -> bytes:
+        from .offload import claim
+
         reference = claim.Reference.from_bytes(self._inner.decrypt(ciphertext), self._strategy)
+        if reference.strategy.endswith(OFFLOADED):
+            raise DecryptionError(
+                "a claim check refers to another claim check",
+                strategy=self._strategy,
+                permanent=True,
+            )
         blob = claim.redeem(self._store, reference)
         return self._opener(reference.strategy).decrypt(blob)
 
@@ -89,7 +98,11 @@ class Layers:
         self._codec = codec
         self._compression = compressing.check(compression)
         self._limit = max_decompressed_bytes
-        self._store = open_store(offload_store) if offload_store is not None else None
+        self._store: Store | None = None
+        if offload_store is not None:
+            from .offload.registry import open_store
+
+            self._store = open_store(offload_store)
         self._offload = (offload_over, self._store) if offload_over and self._store else None
         self.writes = self._compression is not None or offload_over is not None
         """Whether :meth:`seal` does anything the codec alone would not."""
@@ -105,9 +118,11 @@ class Layers:
         blob = codec.encrypt(plaintext)
         if self._offload is not None:
             over, store = self._offload
-            if envelope_size(strategy, len(blob)) > over:
+            if envelope.size(strategy, envelope.base64_length(len(blob))) > over:
+                from .offload import claim
+
                 reference = claim.check_in(store, blob, strategy)
-                blob, strategy = codec.encrypt(reference.to_bytes()), codec.strategy + claim.SUFFIX
+                blob, strategy = codec.encrypt(reference.to_bytes()), codec.strategy + OFFLOADED
         return envelope.build(strategy, blob)
 
     def opener(self, strategy: str, opener: Callable[[str], Opener]) -> Opener | None:
@@ -115,6 +130,6 @@ class Layers:
         base, layer = split(strategy)
         if layer == compressing.SUFFIX:
             return _Decompressing(opener(base), self._limit, strategy)
-        if layer == claim.SUFFIX:
+        if layer == OFFLOADED:
             return _Redeeming(opener(base), self._store, opener, strategy)
         return None

@@ -10,9 +10,9 @@ the remedies; over :data:`WARN_AT` of a limit it logs a warning, once per name.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
+from typing import NamedTuple
 
 import orjson
 
@@ -34,14 +34,10 @@ WARN_AT = 0.8
 _REMEMBERED_WARNINGS = 10_000
 _UNMEASURED = object()
 
-_ENVELOPE_FRAME = len(
-    orjson.dumps({envelope.MARKER: True, envelope.STRATEGY: "", envelope.DATA: ""})
-)
-
 
 def envelope_size(strategy: str, blob_length: int) -> int:
     """Bytes of the compact JSON of an envelope holding ``blob_length`` codec bytes."""
-    return _ENVELOPE_FRAME + len(orjson.dumps(strategy)) - 2 + 4 * ((blob_length + 2) // 3)
+    return envelope.size(strategy, envelope.base64_length(blob_length))
 
 
 def encoded_size(value: object) -> int:
@@ -53,7 +49,7 @@ def encoded_size(value: object) -> int:
         and type(strategy := value.get(envelope.STRATEGY)) is str
         and type(data := value.get(envelope.DATA)) is str
     ):
-        return _ENVELOPE_FRAME + len(orjson.dumps(strategy)) - 2 + len(data)
+        return envelope.size(strategy, len(data))
     try:
         return len(orjson.dumps(value))
     except TypeError:  # what orjson does not take (big integers, odd keys): the strict encoder
@@ -66,17 +62,15 @@ def _limit(value: int | None, setting: str) -> int | None:
     return value
 
 
-@dataclasses.dataclass(frozen=True)
-class SizeLimits:
-    """Inngest's limits, in bytes of JSON as sent; ``None`` turns a check off."""
+class SizeLimits(NamedTuple):
+    """Inngest's limits, in bytes of JSON as sent; ``None`` turns a check off.
+
+    Checked when a :class:`SizeGuard` is built from them.
+    """
 
     max_step_output_bytes: int | None = DEFAULT_MAX_STEP_OUTPUT_BYTES
     max_event_bytes: int | None = DEFAULT_MAX_EVENT_BYTES
     max_run_state_bytes: int | None = DEFAULT_MAX_RUN_STATE_BYTES
-
-    def __post_init__(self) -> None:
-        for field in dataclasses.fields(self):
-            _limit(getattr(self, field.name), field.name)
 
 
 _REMEDIES = {
@@ -99,6 +93,8 @@ class SizeGuard:
 
     def __init__(self, limits: SizeLimits | None = None) -> None:
         self.limits = limits or SizeLimits()
+        for setting, value in self.limits._asdict().items():
+            _limit(value, setting)
         self._warned: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 

@@ -43,7 +43,7 @@ def test_defaults_are_inngests_limits() -> None:
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "4MB", True])
 def test_limits_must_be_positive_byte_counts(bad: Any) -> None:
     with pytest.raises(KeyConfigError, match="max_event_bytes"):
-        SizeLimits(max_event_bytes=bad)
+        SizeGuard(SizeLimits(max_event_bytes=bad))
 
 
 @given(json_values, st.sampled_from(["secretbox", "aes-gcm"]))

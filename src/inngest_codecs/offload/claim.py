@@ -1,7 +1,7 @@
 """The claim check: the value's ciphertext in a store, an encrypted reference to it in Inngest.
 
 The reference is the plaintext of an envelope whose strategy is the codec's
-followed by :data:`SUFFIX` (``inngest/libsodium+offload``)::
+followed by ``+offload`` (``inngest/libsodium+offload``)::
 
     0x00 || {"v":1,"store":"s3","sha256":"<64 hex>","size":1234,"strategy":"inngest/libsodium+zstd"}
 
@@ -9,28 +9,25 @@ The leading NUL byte is there because no JSON text starts with it: a reader
 that ignores ``__STRATEGY__`` and parses whatever the codec opens (the
 TypeScript package) fails instead of taking the reference for the value. The
 object is named by ``sha256``, the digest of its bytes, which are the codec's
-output for the value under ``strategy``.
+output for the value under ``strategy`` (never itself a claim check).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import re
+from typing import NamedTuple
 
 from ..errors import DecryptionError, StoredObjectAlteredError, StoreError
 from .store import Store
 
-SUFFIX = "+offload"
-"""Appended to a codec's strategy in the envelope of a claim check."""
 MARK = b"\x00"
 VERSION = 1
 _DIGEST = re.compile(r"[0-9a-f]{64}\Z")
 
 
-@dataclasses.dataclass(frozen=True)
-class Reference:
+class Reference(NamedTuple):
     """Where a value waits, and how to check and open it."""
 
     store: str
@@ -39,7 +36,7 @@ class Reference:
     strategy: str
 
     def to_bytes(self) -> bytes:
-        fields = {"v": VERSION, **dataclasses.asdict(self)}
+        fields = {"v": VERSION, **self._asdict()}
         return MARK + json.dumps(fields, separators=(",", ":")).encode("ascii")
 
     @classmethod
@@ -62,7 +59,6 @@ class Reference:
                 and _DIGEST.match(reference.sha256) is not None
                 and type(reference.size) is int
                 and isinstance(reference.strategy, str)
-                and not reference.strategy.endswith(SUFFIX)
             )
         except (ValueError, TypeError, KeyError, RecursionError):
             valid = False

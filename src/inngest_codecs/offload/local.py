@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -37,6 +36,8 @@ class LocalDirectoryStore(Store):
         return self.root / name[:2] / name
 
     def put(self, name: str, data: bytes) -> None:
+        import tempfile  # only stores that write need it; keeps importing the package light
+
         path = self._path(name)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
