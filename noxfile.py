@@ -13,6 +13,7 @@ PLUGINS = [
     "plugins/inngest-codecs-example",
     "plugins/inngest-codecs-legacy",
     "plugins/inngest-codecs-aws-kms",
+    "plugins/inngest-codecs-s3",
 ]
 
 
@@ -62,5 +63,7 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against inngest_encryption and the raw primitives; writes docs/performance.*"""
-    session.install(".[test]", "plugins/inngest-codecs-aws-kms", "matplotlib")
+    session.install(
+        ".[test]", "matplotlib", "plugins/inngest-codecs-aws-kms", "plugins/inngest-codecs-s3"
+    )
     session.run("python", "-m", "benchmarks.run")

@@ -19,7 +19,7 @@ import orjson
 from inngest_codecs import Encryptor
 from inngest_codecs.testing import StandIn
 
-from . import cases, kms_cost, middleware_cost
+from . import cases, kms_cost, middleware_cost, payloads
 from .measure import alternate
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -177,6 +177,7 @@ def markdown(results: dict[str, Any], rows: list[tuple[str, str, str, bool]]) ->
     ]
     lines += [f"| {name} | {m:.2f}x |" for name, m in results["peak_memory"].items()]
     lines += kms_cost.markdown(results.get("aws_kms", {}))
+    lines += ["", *payloads.markdown(results["payloads"])]
     notes = (Path(__file__).parent / "notes.md").read_text()
     return "\n".join(lines) + "\n\n" + notes
 
@@ -224,6 +225,7 @@ def main() -> None:
     results["peak_memory"] = peak_memory()
     print("aws-kms")
     results["aws_kms"] = kms_cost.measure()
+    results["payloads"] = payloads.measure()
     rows = targets(results)
     (DOCS / "performance.json").write_text(json.dumps(results, indent=2) + "\n")
     (DOCS / "performance.md").write_text(markdown(results, rows))

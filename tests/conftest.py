@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +36,7 @@ _PLUGINS = {
     "inngest-codecs-example": "plugins/inngest-codecs-example",
     "inngest-codecs-legacy": "plugins/inngest-codecs-legacy",
     "inngest-codecs-aws-kms": "plugins/inngest-codecs-aws-kms",
+    "inngest-codecs-s3": "plugins/inngest-codecs-s3",
 }
 
 SERVICE_CODECS = {"aws-kms"}
@@ -54,8 +59,37 @@ def requires_plugin(distribution: str) -> pytest.MarkDecorator:
     )
 
 
+@contextlib.contextmanager
+def installed_distributions(
+    folder: Path,
+    group: str,
+    entry_points: Mapping[str, str],
+    modules: Mapping[str, str],
+    refresh: Callable[[], None],
+) -> Iterator[None]:
+    """Distributions (name -> entry-point lines in ``group``) and their modules
+    (name -> source), importable from ``folder`` until the block ends."""
+    for dist, lines in entry_points.items():
+        info = folder / f"{dist.replace('-', '_')}-0.1.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+        (info / "entry_points.txt").write_text(f"[{group}]\n{lines}\n")
+    for module, source in modules.items():
+        (folder / f"{module}.py").write_text(source)
+    sys.path.insert(0, str(folder))
+    refresh()
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+        for module in modules:
+            sys.modules.pop(module, None)
+        refresh()
+
+
 needs_example_plugin = requires_plugin("inngest-codecs-example")
 needs_legacy_plugin = requires_plugin("inngest-codecs-legacy")
+needs_s3_plugin = requires_plugin("inngest-codecs-s3")
 
 # JSON values that survive a round trip unchanged: finite floats, any Unicode
 # text that is valid UTF-8 (no lone surrogates), integers of any size.

@@ -50,7 +50,7 @@ def test_raw_secretbox_key_must_be_32_bytes() -> None:
 
 def test_unknown_codec_option_is_rejected() -> None:
     with pytest.raises(TypeError, match="option"):
-        Encryptor("k", codec="secretbox", compression=True)
+        Encryptor("k", codec="secretbox", padding=True)
 
 
 REAL = "the-real-key-do-not-print"

@@ -11,7 +11,7 @@ import pytest
 from inngest_codecs import Encryptor, UnknownCodecError, available_codecs, load_codec, registry
 from inngest_codecs.registry import CodecPluginWarning
 
-from .conftest import needs_example_plugin
+from .conftest import installed_distributions, needs_example_plugin
 
 
 def test_builtins_are_declared_as_entry_points_of_the_installed_distribution() -> None:
@@ -124,33 +124,17 @@ class SharerB(Base):
 """
 
 
-def _install(tmp_path: Path, dist: str, entry_points: str) -> None:
-    folder = tmp_path / f"{dist.replace('-', '_')}-0.1.dist-info"
-    folder.mkdir()
-    (folder / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
-    (folder / "entry_points.txt").write_text(f"[inngest_codecs.codecs]\n{entry_points}\n")
-
-
 @pytest.fixture
 def impostors(tmp_path: Path) -> Iterator[None]:
-    (tmp_path / "impostor_codecs.py").write_text(IMPOSTORS)
-    _install(
-        tmp_path,
-        "evil-codecs",
-        "secretbox = impostor_codecs:FakeSecretbox\nthief = impostor_codecs:StrategyThief\n"
+    dists = {
+        "evil-codecs": "secretbox = impostor_codecs:FakeSecretbox\n"
+        "thief = impostor_codecs:StrategyThief\n"
         "twin = impostor_codecs:TwinA\nsharer-a = impostor_codecs:SharerA",
-    )
-    _install(
-        tmp_path,
-        "other-codecs",
-        "twin = impostor_codecs:TwinB\nsharer-b = impostor_codecs:SharerB",
-    )
-    sys.path.insert(0, str(tmp_path))
-    registry.refresh()
-    yield
-    sys.path.remove(str(tmp_path))
-    sys.modules.pop("impostor_codecs", None)
-    registry.refresh()
+        "other-codecs": "twin = impostor_codecs:TwinB\nsharer-b = impostor_codecs:SharerB",
+    }
+    modules = {"impostor_codecs": IMPOSTORS}
+    with installed_distributions(tmp_path, registry.GROUP, dists, modules, registry.refresh):
+        yield
 
 
 @pytest.mark.usefixtures("impostors")

@@ -22,9 +22,16 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
+from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .encryptor import DEFAULT_EVENT_FIELD, Encryptor
 from .errors import KeyConfigError
 from .keys import KeySet
+from .limits import (
+    DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RUN_STATE_BYTES,
+    DEFAULT_MAX_STEP_OUTPUT_BYTES,
+    SizeLimits,
+)
 
 ENV_PREFIX = "INNGEST_ENCRYPTION_"
 ENV_KEY = ENV_PREFIX + "KEY"
@@ -113,6 +120,51 @@ SETTINGS: tuple[Setting, ...] = (
         "max_clock_skew", "seconds", 300.0, "seconds a request's signature may lie in the future"
     ),
     Setting("cache_size", "count", 512, "opened values whose plaintext is remembered"),
+    Setting(
+        "compression",
+        "optional_choice",
+        None,
+        "compress values before encryption when that saves bytes",
+        cli="--compression",
+        choices=("zstd",),
+    ),
+    Setting(
+        "max_decompressed_bytes",
+        "bytes",
+        DEFAULT_MAX_DECOMPRESSED_BYTES,
+        "the most one compressed value may decompress to",
+    ),
+    Setting(
+        "offload_over",
+        "bytes_or_off",
+        None,
+        "values whose envelope would be larger go to offload_store",
+    ),
+    Setting(
+        "offload_store",
+        "optional_name",
+        None,
+        "URL of the object store for large values (needed to read them too)",
+        cli="--offload-store",
+    ),
+    Setting(
+        "max_step_output_bytes",
+        "bytes_or_off",
+        DEFAULT_MAX_STEP_OUTPUT_BYTES,
+        "refuse a step or function output larger than this, as sent",
+    ),
+    Setting(
+        "max_event_bytes",
+        "bytes_or_off",
+        DEFAULT_MAX_EVENT_BYTES,
+        "refuse an event larger than this, as sent",
+    ),
+    Setting(
+        "max_run_state_bytes",
+        "bytes_or_off",
+        DEFAULT_MAX_RUN_STATE_BYTES,
+        "refuse an output that takes a run's state over this",
+    ),
     Setting(
         "allow_plaintext_ai_infer",
         "bool",
@@ -229,10 +281,31 @@ def _count(value: Any, where: str, from_text: bool) -> int:
     return int(_number(value, where, from_text, integer=True))
 
 
-def _choice(setting: Setting) -> Callable[[Any, str, bool], str]:
-    def read(value: Any, where: str, from_text: bool) -> str:
+def _bytes(value: Any, where: str, from_text: bool) -> int:
+    size = _count(value, where, from_text)
+    if size == 0:
+        raise KeyConfigError(f"{where} must be a number of bytes, 1 or more")
+    return size
+
+
+def _bytes_or_off(value: Any, where: str, from_text: bool) -> int | None:
+    off = from_text and isinstance(value, str) and value.strip().lower() in {"off", "none"}
+    return None if value is None or off else _bytes(value, where, from_text)
+
+
+def _optional_name(value: Any, where: str, from_text: bool) -> str | None:
+    return None if value is None else _name(value, where, from_text)
+
+
+def _choice(setting: Setting) -> Callable[[Any, str, bool], str | None]:
+    optional = setting.kind == "optional_choice"
+
+    def read(value: Any, where: str, from_text: bool) -> str | None:
+        if optional and (value is None or (from_text and value in ("", "off", "none"))):
+            return None
         if value not in setting.choices:
-            raise KeyConfigError(f"{where} must be one of {', '.join(setting.choices)}")
+            allowed = ", ".join(setting.choices) + (", or None (off)" if optional else "")
+            raise KeyConfigError(f"{where} must be one of {allowed}")
         return str(value)
 
     return read
@@ -248,11 +321,15 @@ _READERS: dict[str, Callable[[Any, str, bool], Any]] = {
     "seconds": _seconds,
     "seconds_or_off": _seconds_or_off,
     "count": _count,
+    "bytes": _bytes,
+    "bytes_or_off": _bytes_or_off,
+    "optional_name": _optional_name,
 }
 
 
 def _read(setting: Setting, value: Any, where: str, from_text: bool) -> Any:
-    reader = _choice(setting) if setting.kind == "choice" else _READERS[setting.kind]
+    choices = setting.kind in ("choice", "optional_choice")
+    reader = _choice(setting) if choices else _READERS[setting.kind]
     return reader(value, where, from_text)
 
 
@@ -270,6 +347,13 @@ class EncryptionSettings:
     max_signature_age: float | None
     max_clock_skew: float
     cache_size: int
+    compression: str | None
+    max_decompressed_bytes: int
+    offload_over: int | None
+    offload_store: str | None
+    max_step_output_bytes: int | None
+    max_event_bytes: int | None
+    max_run_state_bytes: int | None
     allow_plaintext_ai_infer: bool
 
     def __init__(
@@ -308,11 +392,21 @@ class EncryptionSettings:
             object.__setattr__(self, setting.name, value)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> EncryptionSettings:
-        """Settings from ``INNGEST_ENCRYPTION_*`` variables; unknown ones are refused."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> EncryptionSettings:
+        """Settings from ``INNGEST_ENCRYPTION_*`` variables; unknown ones are refused.
+
+        ``overrides`` (by canonical name, ``None`` meaning not given) win over
+        the environment: the command line passes its flags this way, and
+        messages name them by their flag.
+        """
         env = os.environ if environ is None else environ
         by_env = {s.env: s.name for s in SETTINGS}
-        values = {}
+        values: dict[str, Any] = {}
         for variable, text in env.items():
             if not variable.startswith(ENV_PREFIX):
                 continue
@@ -320,9 +414,18 @@ class EncryptionSettings:
                 raise KeyConfigError(f"unknown variable {variable}{_hint(variable, list(by_env))}")
             if text.strip():
                 values[by_env[variable]] = text
+        given = {name: value for name, value in (overrides or {}).items() if value is not None}
+        values.update(given)
         if "key" not in values:
-            raise KeyConfigError(f"{ENV_PREFIX}KEY is not set")
-        return cls(values, text=True, label=lambda name: BY_NAME[name].env)
+            raise KeyConfigError(f"{ENV_KEY} is not set")
+
+        def label(name: str) -> str:
+            setting = BY_NAME.get(name)
+            if setting is None:
+                return repr(name)
+            return (setting.cli or repr(name)) if name in given else setting.env
+
+        return cls(values, text=True, label=label)
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, Any]) -> EncryptionSettings:
@@ -340,7 +443,19 @@ class EncryptionSettings:
             codec=self.codec,
             fallback_keys=self.fallback_keys,
             cache_size=self.cache_size,
+            compression=self.compression,
+            max_decompressed_bytes=self.max_decompressed_bytes,
+            offload_over=self.offload_over,
+            offload_store=self.offload_store,
             **self.codec_options,
+        )
+
+    @property
+    def size_limits(self) -> SizeLimits:
+        return SizeLimits(
+            max_step_output_bytes=self.max_step_output_bytes,
+            max_event_bytes=self.max_event_bytes,
+            max_run_state_bytes=self.max_run_state_bytes,
         )
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -363,6 +478,9 @@ _KIND_TEXT = {
     "seconds": "seconds, 0 or more",
     "seconds_or_off": "seconds, or off (None)",
     "count": "whole number, 0 or more",
+    "bytes": "bytes",
+    "bytes_or_off": "bytes, or off (None)",
+    "optional_name": "str, or none",
 }
 
 
@@ -386,7 +504,13 @@ def settings_table() -> str:
     ]
     for s in SETTINGS:
         name = f"`{s.name}`" + "".join(f" (or `{alias}`)" for alias in s.aliases)
-        takes = f"one of {', '.join(s.choices)}" if s.kind == "choice" else _KIND_TEXT[s.kind]
+        takes = (
+            f"one of {', '.join(s.choices)}"
+            if s.kind == "choice"
+            else f"{', '.join(s.choices)}, or off (None)"
+            if s.kind == "optional_choice"
+            else _KIND_TEXT[s.kind]
+        )
         cli = f"`{s.cli}`" if s.cli else "—"
         default = _default_text(s)
         rows.append(f"| {name} | `{s.env}` | {cli} | {takes} | {default} | {s.help} |")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import envelope, registry, sealed_errors
+from . import envelope, layers, registry, sealed_errors
 from .errors import CodecError, EncodingError, UnknownCodecError
 
 if TYPE_CHECKING:
@@ -110,8 +110,8 @@ def describe(value: dict[str, Any]) -> EnvelopeInfo:
     data = value.get(envelope.DATA)
     codec = None
     if isinstance(strategy, str):
-        try:
-            codec = registry.codec_for_strategy(strategy)
+        try:  # a layered strategy (compressed, offloaded) names its codec first
+            codec = registry.codec_for_strategy(layers.split(strategy)[0])
         except UnknownCodecError:
             codec = None
     try:

@@ -11,12 +11,17 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import envelope, registry, strictjson
 from .codec import Codec
+from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .errors import CodecError, EncodingError
 from .keys import KeyInput, KeySet
+from .layers import Layers, Opener
+
+if TYPE_CHECKING:
+    from .offload.store import Store
 
 DEFAULT_EVENT_FIELD = "encrypted"
 _ENVELOPE_FIELDS = frozenset(envelope.FIELDS)
@@ -61,6 +66,10 @@ class Encryptor:
         codec: str = "secretbox",
         fallback_keys: KeyInput | Sequence[KeyInput] | None = (),
         cache_size: int = 0,
+        compression: str | None = None,
+        max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
+        offload_over: int | None = None,
+        offload_store: str | Store | None = None,
         **options: Any,
     ) -> None:
         """``cache_size`` > 0 remembers the plaintext of that many recently opened
@@ -68,11 +77,26 @@ class Encryptor:
         is still parsed afresh, so callers never share objects). Inngest sends
         every memoized step output again on every call of a run, which is where
         this pays. The plaintext stays in memory while cached.
+
+        ``compression="zstd"`` compresses values of 1 KiB or more before
+        encryption when that makes them smaller. Compressed values open whatever
+        this is set to, up to ``max_decompressed_bytes`` each. ``offload_over``
+        puts every value whose envelope would be larger than that many bytes in
+        ``offload_store`` (a :class:`~inngest_codecs.offload.Store` or its URL)
+        and returns a small envelope referring to it; a reader needs
+        ``offload_store`` to open those.
         """
         self._keys = KeySet.build(key, fallback_keys)
         self._cache = _PlaintextCache(cache_size) if cache_size > 0 else None
         self._codec = registry.codec_class(codec)(self._keys, **options)
-        self._openers: dict[str, Codec] = {
+        self._layers = Layers(
+            self._codec,
+            compression=compression,
+            max_decompressed_bytes=max_decompressed_bytes,
+            offload_over=offload_over,
+            offload_store=offload_store,
+        )
+        self._openers: dict[str, Opener] = {
             strategy: self._codec for strategy in (self._codec.strategy, *self._codec.opens)
         }
 
@@ -85,17 +109,25 @@ class Encryptor:
     def keys(self) -> KeySet:
         return self._keys
 
-    def _opener(self, strategy: str) -> Codec:
+    def _opener(self, strategy: str) -> Opener:
         codec = self._openers.get(strategy)
         if codec is None:
-            codec = registry.codec_for_strategy(strategy)(self._keys)
+            codec = self._layers.opener(strategy, self._opener)
+            if codec is None:
+                codec = registry.codec_for_strategy(strategy)(self._keys)
             self._openers[strategy] = codec
         return codec
 
-    def encrypt(self, value: object) -> dict[str, Any]:
-        """The envelope holding ``value`` (any JSON value, including ``None``)."""
-        blob = self._codec.encrypt(strictjson.dumps(value))
-        return envelope.build(self._codec.strategy, blob)
+    def encrypt(self, value: object, *, compress: bool = True) -> dict[str, Any]:
+        """The envelope holding ``value`` (any JSON value, including ``None``).
+
+        ``compress=False`` leaves this one value uncompressed whatever
+        ``compression`` says (see the security model on when to).
+        """
+        plaintext = strictjson.dumps(value)
+        if self._layers.writes:
+            return self._layers.seal(plaintext, compress=compress)
+        return envelope.build(self._codec.strategy, self._codec.encrypt(plaintext))
 
     def decrypt(self, value: object) -> object:
         """The plaintext of an envelope; any other value is returned as it is."""
@@ -127,19 +159,24 @@ class Encryptor:
         return True
 
     def encrypt_event_data(
-        self, data: Mapping[str, Any], field: str | Sequence[str] = DEFAULT_EVENT_FIELD
+        self,
+        data: Mapping[str, Any],
+        field: str | Sequence[str] = DEFAULT_EVENT_FIELD,
+        *,
+        compress: bool = True,
     ) -> dict[str, Any]:
         """``data`` with ``data[field]`` (or each of several fields) encrypted; others stay plain.
 
         A field that already holds an envelope these keys open is left as it is.
         A value that only looks like one (``"__ENCRYPTED__": true`` beside other
         data, or ciphertext no configured key opens) is encrypted like any other.
+        ``compress=False`` keeps these fields uncompressed whatever the setting.
         """
         fields = (field,) if isinstance(field, str) else field
         sealed = dict(data)
         for name in fields:
             if name in sealed and not self.opens(sealed[name]):
-                sealed[name] = self.encrypt(sealed[name])
+                sealed[name] = self.encrypt(sealed[name], compress=compress)
         return sealed
 
     def decrypt_event_data(self, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -36,6 +37,20 @@ def build(strategy: str, blob: bytes) -> dict[str, Any]:
     if strategy == NO_STRATEGY:
         return {MARKER: True, DATA: data}
     return {MARKER: True, STRATEGY: strategy, DATA: data}
+
+
+def size(strategy: str, data_length: int) -> int:
+    """Bytes of the compact JSON of an envelope whose ``data`` has ``data_length`` characters."""
+    label = len(json.dumps(strategy, ensure_ascii=False).encode("utf-8"))
+    return _FRAME + label + data_length
+
+
+def base64_length(blob_length: int) -> int:
+    """Characters of the padded base64 of ``blob_length`` bytes."""
+    return 4 * ((blob_length + 2) // 3)
+
+
+_FRAME = len(f'{{"{MARKER}":true,"{STRATEGY}":,"{DATA}":""}}')
 
 
 def parse(envelope: Mapping[str, Any]) -> tuple[str, bytes]:

@@ -95,3 +95,71 @@ class InngestNotFoundError(InngestAPIError, LookupError):
 
 class InngestUnavailableError(InngestAPIError):
     """The API could not be reached, timed out, failed (5xx) or did not answer JSON."""
+
+
+class DecompressionError(DecryptionError):
+    """A compressed value opened, but decompressing it failed or exceeded the size allowed.
+
+    ``limit`` is set when the value would decompress to more than
+    ``max_decompressed_bytes`` (a larger limit may open it); otherwise the
+    compressed data is malformed and ``permanent`` is true.
+    """
+
+    def __init__(
+        self, message: str, *, strategy: str | None = None, limit: int | None = None
+    ) -> None:
+        super().__init__(message, strategy=strategy, permanent=limit is None)
+        self.limit = limit
+
+
+class PayloadTooLargeError(CodecError):
+    """A payload is over the size Inngest accepts; it was not sent.
+
+    ``kind`` is ``"step output"``, ``"function output"``, ``"event"`` or
+    ``"run state"``; ``name`` the step id, function id or event name.
+    ``plaintext_bytes`` (JSON before encryption, when known) and
+    ``encoded_bytes`` (what would be sent) are sizes in bytes, ``limit`` the
+    limit in bytes and ``setting`` the option that sets it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        name: str,
+        plaintext_bytes: int | None,
+        encoded_bytes: int,
+        limit: int,
+        setting: str,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.name = name
+        self.plaintext_bytes = plaintext_bytes
+        self.encoded_bytes = encoded_bytes
+        self.limit = limit
+        self.setting = setting
+
+
+class OffloadError(CodecError):
+    """A value could not be stored in, or brought back from, the object store."""
+
+
+class StoreError(OffloadError):
+    """The object store could not be reached, refused a request, or is not configured.
+
+    Nothing was sent when this happens on the way out; trying again may work.
+    """
+
+
+class UnknownStoreError(OffloadError, UnknownCodecError):
+    """No installed store answers to a name (the scheme of a store URL)."""
+
+
+class StoredObjectMissingError(OffloadError, DecryptionError):
+    """The object a claim check refers to is not in the store (deleted, or another store)."""
+
+
+class StoredObjectAlteredError(OffloadError, DecryptionError):
+    """The object a claim check refers to does not match the digest it was stored with."""

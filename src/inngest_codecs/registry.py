@@ -60,11 +60,11 @@ class CodecInfo(NamedTuple):
     codec_class: type[Codec]
 
 
-def _origin(entry_point: Any) -> str:
+def _origin(entry_point: Any, group: str = GROUP) -> str:
     """``distribution version`` of an entry point, for messages (read only when needed)."""
     import importlib.metadata
 
-    for candidate in importlib.metadata.entry_points(group=GROUP, name=entry_point.name):
+    for candidate in importlib.metadata.entry_points(group=group, name=entry_point.name):
         if candidate.value == entry_point.value and candidate.dist is not None:
             return f"{candidate.dist.metadata['Name']} {candidate.dist.version}"
     return f"an unknown distribution ({entry_point.value})"

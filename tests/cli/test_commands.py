@@ -345,3 +345,23 @@ def test_decrypt_never_prints_what_json_cannot_carry() -> None:
         assert result.returncode != 0
         assert "Infinity" not in result.stdout and "Traceback" not in result.stderr
         assert result.stderr.startswith("inngest-codecs: ")
+
+
+def test_compressed_and_offloaded_values(tmp_path: Path) -> None:
+    value = {"rows": [{"id": i, "name": f"customer {i}"} for i in range(200)]}
+    sealed = cli("encrypt", "--key", KEY, "--compression", "zstd", stdin=json.dumps(value))
+    assert json.loads(sealed.stdout)["__STRATEGY__"] == "inngest/libsodium+zstd"
+    store = f"file://{tmp_path}"
+    offloaded = Encryptor(KEY, offload_over=100, offload_store=store).encrypt(value)
+    document = json.dumps({"compressed": json.loads(sealed.stdout), "offloaded": offloaded})
+    listing = cli("inspect", stdin=document)
+    assert "inngest/libsodium+zstd\tsecretbox" in listing.stdout
+    assert "inngest/libsodium+offload\tsecretbox" in listing.stdout
+    opened = cli("decrypt", "--key", KEY, "--offload-store", store, stdin=document)
+    assert opened.returncode == 0, opened.stderr
+    assert json.loads(opened.stdout) == {"compressed": value, "offloaded": value}
+    without = cli("decrypt", "--key", KEY, stdin=document)
+    assert without.returncode == 1
+    assert "not opened at $.offloaded: this value was offloaded to a 'file' store" in without.stderr
+    unknown = cli("decrypt", "--key", KEY, "--offload-store", "gs://bucket", stdin=document)
+    assert_clean_failure(unknown, 4)

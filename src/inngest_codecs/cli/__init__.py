@@ -9,13 +9,14 @@ signing key refused); 5 the Inngest API could not be reached.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from .. import registry
-from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, split_keys
+from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, EncryptionSettings, split_keys
 from ..documents import describe, find_envelopes, open_with_report
 from ..encryptor import Encryptor
 from ..errors import (
@@ -85,12 +86,40 @@ def _keys(args: argparse.Namespace) -> tuple[str, tuple[str, ...]]:
     return key, fallbacks
 
 
+def _codec_options(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``--codec-option NAME=VALUE``, VALUE read as JSON when it is JSON, else as text."""
+    given = getattr(args, "codec_option", None)
+    if not given:
+        return None
+    options: dict[str, Any] = {}
+    for item in given:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise CliError("--codec-option takes NAME=VALUE", EXIT_USAGE)
+        try:
+            options[name.strip()] = json.loads(text)
+        except ValueError:
+            options[name.strip()] = text
+    return options
+
+
 def build_encryptor(args: argparse.Namespace) -> Encryptor:
-    """The Encryptor of every command that needs keys: --key/--key-file/--fallback-key,
-    --codec, and the INNGEST_ENCRYPTION_* variables."""
+    """The Encryptor of every command that needs keys, from the settings model: its flags
+    (--key/--key-file, --fallback-key, --codec, --codec-option, --compression,
+    --offload-store) over the INNGEST_ENCRYPTION_* variables."""
     key, fallbacks = _keys(args)
-    codec = getattr(args, "codec", None) or os.environ.get(ENV_CODEC) or "secretbox"
-    return Encryptor(key, codec=codec, fallback_keys=fallbacks)
+    settings = EncryptionSettings.from_env(
+        overrides={
+            "key": key,
+            "fallback_keys": list(fallbacks),
+            "codec": getattr(args, "codec", None),
+            "codec_options": _codec_options(args),
+            "compression": getattr(args, "compression", None),
+            "offload_store": getattr(args, "offload_store", None),
+            "cache_size": 0,
+        }
+    )
+    return settings.encryptor()
 
 
 def cmd_codecs(args: argparse.Namespace) -> int:
@@ -251,10 +280,10 @@ def _parser() -> argparse.ArgumentParser:
     keygen = add("keygen", "print a new random key", cmd_keygen)
     keygen.add_argument("--codec", default="secretbox", help="codec the key is for")
     key_id = add("key-id", "print the key id each key gets in aes-gcm envelopes", cmd_key_id)
-    add_keys(key_id)
+    add_keys(key_id, codec=False)
     encrypt = add("encrypt", "encrypt a JSON value into an envelope", cmd_encrypt)
     add_keys(encrypt, fallbacks=False)
-    add_codec(encrypt)
+    encrypt.add_argument("--compression", choices=["zstd"], help="compress before encrypting")
     add_input(encrypt, path=False)
     decrypt = add("decrypt", "open every envelope inside a JSON document", cmd_decrypt)
     add_keys(decrypt)
@@ -273,7 +302,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_keys(sub: argparse.ArgumentParser, fallbacks: bool = True) -> None:
+def add_keys(sub: argparse.ArgumentParser, fallbacks: bool = True, codec: bool = True) -> None:
+    """The key flags; with ``codec``, also --codec and --codec-option (a codec's options
+    matter when opening too: aws-kms takes its encryption context from them)."""
     sub.add_argument("--key", help=f"the key (default: ${ENV_KEY})")
     sub.add_argument("--key-file", help="read the key from this file")
     if fallbacks:
@@ -282,10 +313,24 @@ def add_keys(sub: argparse.ArgumentParser, fallbacks: bool = True) -> None:
             action="append",
             help=f"an older key to try (repeatable; default: ${ENV_FALLBACK_KEYS})",
         )
+    if codec:
+        add_codec(sub)
+        if fallbacks:
+            sub.add_argument("--offload-store", help="store URL to fetch offloaded values from")
 
 
 def add_codec(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--codec", help=f"codec to encrypt with (default: ${ENV_CODEC} or secretbox)")
+    add_codec_options(sub)
+
+
+def add_codec_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--codec-option",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an option of the codec (repeatable; VALUE as JSON, or text)",
+    )
 
 
 def add_input(sub: argparse.ArgumentParser, path: bool = True) -> None:

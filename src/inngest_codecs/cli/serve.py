@@ -72,11 +72,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def add_command(add: AddCommand) -> None:
-    from . import add_codec, add_keys
+    from . import add_keys
 
     serve = add("serve", "serve a codec server and web viewer on this machine", cmd_serve)
     add_keys(serve)
-    add_codec(serve)
     serve.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
     )

@@ -7,27 +7,28 @@ A drop-in for ``inngest_encryption.EncryptionMiddleware``::
         middleware=[EncryptionMiddleware.factory(key, codec="aes-gcm")],
     )
 
-The rules live beside it: :mod:`.requests` (replayed requests), :mod:`.failures`
-(retry or end the run), :mod:`.forwarding` (what arrived encrypted leaves
-encrypted), :mod:`.steps` (the guard every step passes), :mod:`.sealing`
-(encrypted errors) and :mod:`.binding` (settings to factories).
+The rules live beside it: :mod:`.requests` (replayed requests), :mod:`.opening`
+and :mod:`.failures` (what comes in, and what a failure does to the run),
+:mod:`.forwarding` (what arrived encrypted leaves encrypted), :mod:`.steps` (the
+guard every step passes), :mod:`.sealing` (encrypted errors), :mod:`.sizes`
+(Inngest's size limits) and :mod:`.binding` (settings to factories).
 """
 
 from __future__ import annotations
 
 import contextvars
 import typing
+from typing import Any
 
 import inngest
 
-from ..config import EncryptionSettings
-from ..encryptor import Encryptor
 from ..errors import CodecError
 from . import forwarding, sealing, steps
 from .binding import Factory, FactoryMethods
 from .failures import run_error
 from .opening import Opener
 from .requests import SignedRequest
+from .sizes import INVOKED_EVENT, RunSizes
 
 
 class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
@@ -37,21 +38,14 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
     they check the settings and build the codec once, at start-up.
     """
 
-    def __init__(
-        self,
-        client: inngest.Inngest,
-        raw_request: object,
-        *,
-        settings: EncryptionSettings,
-        encryptor: Encryptor,
-        factory: Factory | None = None,
-    ) -> None:
+    def __init__(self, client: inngest.Inngest, raw_request: object, *, factory: Factory) -> None:
         super().__init__(client, raw_request)
-        self._settings = settings
-        self._encryptor = encryptor
         self._factory = factory
+        self._settings = settings = factory.settings
+        self._encryptor = factory.encryptor
         self._fields = settings.event_encryption_field
         self._request = SignedRequest(raw_request)
+        self._sizes = RunSizes(factory.guard)
         self._token: contextvars.Token[tuple[forwarding.RunState, ...]] | None = None
 
     def before_send_events(self, events: list[inngest.Event]) -> None:
@@ -60,11 +54,11 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         states = forwarding.active()
         try:
             for event in events:
-                event.data = forwarding.seal_event_data(
-                    event.data, states, self._encryptor, self._fields
-                )
+                plain = event.data
+                event.data = self._seal(plain, states)
+                self._sizes.event(event.name, {"name": event.name, "data": event.data}, plain)
         except CodecError as error:
-            raise run_error(error) from None
+            raise (run_error(error) if states else error) from None
 
     def transform_input(
         self,
@@ -77,11 +71,12 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             self._request.check(
                 max_age=settings.max_signature_age, max_skew=settings.max_clock_skew
             )
+        self._sizes.arrived(function.id, memos, ctx.events)
         state = forwarding.RunState(
             self._encryptor,
             self._fields,
             owner=ctx,
-            function_level=self._factory is not None and self._factory.is_function_level(self),
+            function_level=self._factory.is_function_level(self),
         )
         opener = Opener(self._encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
         opener.memos(memos)
@@ -89,16 +84,12 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         if settings.decrypt_only:
             return
         steps.warn_about_expressions(function, self._fields)
-        steps.install(
-            ctx,
-            steps.StepGuard(
-                lambda data: forwarding.seal_event_data(
-                    data, forwarding.active(), self._encryptor, self._fields
-                ),
-                allow_plaintext_ai_infer=settings.allow_plaintext_ai_infer,
-                fields=self._fields,
-            ),
+        guard = steps.StepGuard(
+            self._seal_payload,
+            allow_plaintext_ai_infer=settings.allow_plaintext_ai_infer,
+            fields=self._fields,
         )
+        steps.install(ctx, guard)
         self._token = forwarding.enter(state)
 
     def transform_output(self, result: inngest.TransformOutputResult) -> None:
@@ -107,7 +98,9 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         try:
             # None carries nothing, and is what planned, sleeping and waiting steps report.
             if result.has_output() and result.output is not None:
-                result.output = self._encryptor.encrypt(result.output)
+                plain = result.output
+                result.output = self._encryptor.encrypt(plain)
+                self._sizes.output(result.step, result.output, plain)
             if result.error is not None and self._settings.encrypt_errors:
                 result.error = sealing.seal(result.error, self._encryptor)
         except CodecError as error:
@@ -117,6 +110,17 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         if self._token is not None:
             forwarding.leave(self._token)
             self._token = None
+
+    def _seal(self, data: Any, states: tuple[forwarding.RunState, ...]) -> dict[str, Any]:
+        return forwarding.seal_event_data(data, states, self._encryptor, self._fields)
+
+    def _seal_payload(self, data: Any) -> dict[str, Any]:
+        try:
+            sealed = self._seal(data, forwarding.active())
+            self._sizes.event(INVOKED_EVENT, {"name": INVOKED_EVENT, "data": sealed}, data)
+        except CodecError as error:
+            raise run_error(error) from None
+        return sealed
 
     def __repr__(self) -> str:
         return f"<EncryptionMiddleware {self._settings!r}>"

@@ -19,6 +19,7 @@ import inngest
 from ..config import ENV_KEY, EncryptionSettings
 from ..errors import KeyConfigError
 from ..keys import KeyInput
+from ..limits import SizeGuard
 from . import forwarding
 
 if TYPE_CHECKING:
@@ -33,12 +34,11 @@ class Factory:
     def __init__(self, middleware_class: type[EncryptionMiddleware], settings: EncryptionSettings):
         self.settings = settings
         self.encryptor = settings.encryptor()
+        self.guard = SizeGuard(settings.size_limits)
         self._middleware_class = middleware_class
 
     def __call__(self, client: inngest.Inngest, raw_request: object) -> EncryptionMiddleware:
-        return self._middleware_class(
-            client, raw_request, settings=self.settings, encryptor=self.encryptor, factory=self
-        )
+        return self._middleware_class(client, raw_request, factory=self)
 
     def is_function_level(self, middleware: EncryptionMiddleware) -> bool:
         """Whether this factory serves a function, not its client (then sends need help)."""
@@ -92,6 +92,13 @@ class FactoryMethods:
         max_signature_age: float | None = _NOT_GIVEN,
         max_clock_skew: float = _NOT_GIVEN,
         cache_size: int = _NOT_GIVEN,
+        compression: str | None = _NOT_GIVEN,
+        max_decompressed_bytes: int = _NOT_GIVEN,
+        offload_over: int | None = _NOT_GIVEN,
+        offload_store: str | None = _NOT_GIVEN,
+        max_step_output_bytes: int | None = _NOT_GIVEN,
+        max_event_bytes: int | None = _NOT_GIVEN,
+        max_run_state_bytes: int | None = _NOT_GIVEN,
         allow_plaintext_ai_infer: bool = _NOT_GIVEN,
         **unknown: Any,
     ) -> Factory:

@@ -1,0 +1,48 @@
+"""The size guard applied where payloads leave a run (see :mod:`inngest_codecs.limits`).
+
+Inngest refuses a step output over 4 MB, an event over its plan's limit and a
+run whose state (its events and every output so far) passes 32 MB. Each check
+runs on what is about to be sent, after encryption, and raises
+:class:`~inngest_codecs.errors.PayloadTooLargeError` before anything leaves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import inngest
+
+from ..limits import SizeGuard, encoded_size
+
+INVOKED_EVENT = "inngest/function.invoked"
+"""The event an invoke payload becomes: Inngest limits it like any event."""
+
+
+class RunSizes:
+    """One request's view of its run's size: what it arrived with, what it sends."""
+
+    __slots__ = ("_function_id", "_guard", "_state")
+
+    def __init__(self, guard: SizeGuard) -> None:
+        self._guard = guard
+        self._function_id = "?"
+        self._state = 0
+
+    def arrived(self, function_id: str, memos: inngest.StepMemos, events: list[Any]) -> None:
+        """Count the run's state as Inngest sent it (before anything is decrypted)."""
+        self._function_id = function_id
+        if self._guard.limits.max_run_state_bytes is None:
+            return
+        state = sum(encoded_size(memo.data) for memo in memos.values() if memo.data is not None)
+        self._state = state + sum(encoded_size(event.data) for event in events)
+
+    def output(self, step: Any, sent: object, plaintext: object) -> None:
+        """A step's output (``step`` set) or the function's, about to leave."""
+        if step is not None:
+            size = self._guard.check_step_output(step.id, sent, plaintext)
+        else:
+            size = self._guard.check_function_output(self._function_id, sent, plaintext)
+        self._guard.check_run_state(self._function_id, self._state + size)
+
+    def event(self, name: str, sent: dict[str, Any], plaintext: object) -> None:
+        self._guard.check_event(name, sent, plaintext)

@@ -1,0 +1,87 @@
+"""Large step outputs through the real SDK over HTTP, with the payload options of the factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import inngest
+import pytest
+
+from inngest_codecs import EncryptionMiddleware, Encryptor
+from inngest_codecs.errors import PayloadTooLargeError
+from inngest_codecs.limits import DEFAULT_MAX_STEP_OUTPUT_BYTES, MiB, encoded_size
+from inngest_codecs.testing import StandIn, serve_fastapi
+
+from .data import api_response, compressed_blobs
+
+KEY = "http payloads key"
+
+
+def test_compressed_and_offloaded_step_outputs_over_http(tmp_path: Path) -> None:
+    page = api_response(3_500_000)
+    archive = compressed_blobs(64, 96 * 1024)  # 8.4 MB of JSON that compresses only to 6.3 MB
+    store = f"file://{tmp_path}"
+    seen: list[Any] = []
+    with StandIn() as server:
+        client = inngest.Inngest(
+            app_id="reports",
+            middleware=[
+                EncryptionMiddleware.factory(
+                    KEY, compression="zstd", offload_over=3 * MiB, offload_store=store
+                )
+            ],
+            **server.client_options(),
+        )
+
+        @client.create_function(fn_id="report", trigger=inngest.TriggerEvent(event="r/run"))
+        def report(ctx: inngest.ContextSync) -> dict[str, int]:
+            fetched = ctx.step.run("fetch-page", lambda: page)
+            files = ctx.step.run("fetch-archive", lambda: archive)
+            seen.append((fetched == page, files == archive))
+            return {"rows": len(fetched["data"]), "files": len(files)}
+
+        with serve_fastapi(client, [report]) as app:
+            run = server.run(app.url, report.id, {"name": "r/run", "data": {}})
+
+    assert run.completed, run.error
+    assert seen and seen[-1] == (True, True), "the function saw both outputs whole"
+    stored_page, stored_archive = (step["data"] for step in run.steps.values())
+    assert encoded_size(Encryptor(KEY).encrypt(page)) > DEFAULT_MAX_STEP_OUTPUT_BYTES
+    assert stored_page["__STRATEGY__"] == "inngest/libsodium+zstd"
+    assert encoded_size(stored_page) < DEFAULT_MAX_STEP_OUTPUT_BYTES
+    assert stored_archive["__STRATEGY__"] == "inngest/libsodium+offload"
+    assert encoded_size(stored_archive) < 1024
+    reader = Encryptor(KEY, offload_store=store)
+    assert reader.decrypt(stored_page) == page
+    assert reader.decrypt(stored_archive) == archive
+    assert reader.decrypt(run.output) == {"rows": len(page["data"]), "files": 64}
+
+
+def test_too_large_outputs_and_events_are_refused_by_name_before_they_leave() -> None:
+    archive = compressed_blobs(64, 96 * 1024)
+    with StandIn() as server:
+        client = inngest.Inngest(
+            app_id="reports",
+            middleware=[EncryptionMiddleware.factory(KEY, compression="zstd")],
+            **server.client_options(),
+        )
+
+        @client.create_function(fn_id="report", trigger=inngest.TriggerEvent(event="r/run"))
+        def report(ctx: inngest.ContextSync) -> int:
+            return len(ctx.step.run("fetch-archive", lambda: archive))
+
+        with serve_fastapi(client, [report]) as app:
+            run = server.run(app.url, report.id, {"name": "r/run", "data": {}})
+        with pytest.raises(PayloadTooLargeError) as caught:
+            client.send_sync(
+                inngest.Event(name="r/big", data={"encrypted": compressed_blobs(4, 96 * 1024)})
+            )
+
+    assert run.status == "failed" and run.requests == 1, "ended at once, not retried"
+    message = run.error["message"]
+    assert "PayloadTooLargeError" in message and "step output 'fetch-archive'" in message
+    assert "over the limit of 4,194,304 bytes" in message and "offload_over" in message
+    assert max(len(exchange.body) for exchange in server.recorder) < MiB
+    assert caught.value.name == "r/big" and caught.value.limit == 256 * 1024
+    assert server.latest_event("r/big") is None
