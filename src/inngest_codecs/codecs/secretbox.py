@@ -13,17 +13,23 @@ import hashlib
 import os
 from typing import Any
 
-from nacl import bindings  # importing it initialises libsodium
 from nacl._sodium import ffi, lib  # type: ignore[import-not-found]
 
 from ..codec import Codec
 from ..errors import KeyConfigError
 from ..keys import Key, KeySet
 
-NONCE_SIZE = bindings.crypto_secretbox_NONCEBYTES
-KEY_SIZE = bindings.crypto_secretbox_KEYBYTES
-MAC_SIZE = bindings.crypto_secretbox_MACBYTES
+# libsodium through PyNaCl's compiled module alone: importing nacl.bindings
+# would load every PyNaCl wrapper, a few milliseconds of cold start.
+if lib.sodium_init() < 0:  # 0: initialised now, 1: already was
+    raise ImportError("libsodium could not be initialised")
+
+NONCE_SIZE: int = lib.crypto_secretbox_noncebytes()
+KEY_SIZE: int = lib.crypto_secretbox_keybytes()
+MAC_SIZE: int = lib.crypto_secretbox_macbytes()
 _MIN_SIZE = NONCE_SIZE + MAC_SIZE
+# Output buffers are written in full by libsodium: zeroing them first is waste.
+_new_buffer = ffi.new_allocator(should_clear_after_alloc=False)
 
 
 def derive_key(key: Key) -> bytes:
@@ -63,7 +69,7 @@ class SecretBoxCodec(Codec):
 
     def encrypt(self, plaintext: bytes) -> bytes:
         nonce = os.urandom(NONCE_SIZE)
-        out = ffi.new("unsigned char[]", NONCE_SIZE + MAC_SIZE + len(plaintext))
+        out = _new_buffer("unsigned char[]", NONCE_SIZE + MAC_SIZE + len(plaintext))
         ffi.memmove(out, nonce, NONCE_SIZE)
         lib.crypto_secretbox_easy(
             out + NONCE_SIZE, plaintext, len(plaintext), nonce, self._encryption_key
@@ -74,10 +80,9 @@ class SecretBoxCodec(Codec):
         size = len(ciphertext) - NONCE_SIZE
         if size < MAC_SIZE:
             raise self.failure("ciphertext is too short to be a secretbox", permanent=True)
-        source = ffi.from_buffer(ciphertext)
-        nonce = ciphertext[:NONCE_SIZE]
-        out = ffi.new("unsigned char[]", max(1, size - MAC_SIZE))
+        source = ffi.from_buffer(ciphertext)  # the nonce is its first bytes
+        out = _new_buffer("unsigned char[]", max(1, size - MAC_SIZE))
         for key in self._decryption_keys:
-            if lib.crypto_secretbox_open_easy(out, source + NONCE_SIZE, size, nonce, key) == 0:
+            if lib.crypto_secretbox_open_easy(out, source + NONCE_SIZE, size, source, key) == 0:
                 return ffi.buffer(out, size - MAC_SIZE)[:]  # type: ignore[no-any-return]
         raise self.failure()
