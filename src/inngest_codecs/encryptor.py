@@ -8,9 +8,6 @@ queue, a cache or a webhook just as well.
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,38 +16,52 @@ from .codec import Codec
 from .errors import EncodingError
 from .keys import KeyInput, KeySet
 
-logger = logging.getLogger("inngest_codecs")
-
 DEFAULT_EVENT_FIELD = "encrypted"
 CACHEABLE_SIZE = 1 << 20
 
 
 class _PlaintextCache:
-    """The plaintext bytes of recently opened envelopes, least recently used first out.
+    """The plaintext bytes of recent envelopes, least recently used first out.
 
     Keyed by (strategy, base64 data): only the very same ciphertext under the
     very same label hits. Values larger than ``CACHEABLE_SIZE`` are not kept.
+
+    A plain dict in insertion order is the recency list: a hit moves its entry
+    to the end, eviction drops the first. Each dict operation is atomic, so
+    threads need no lock; a race costs at most one extra decryption or one
+    entry evicted early, never a wrong plaintext.
     """
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], bytes] = {}
 
     def get(self, key: tuple[str, str]) -> bytes | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
+        found = self._items.pop(key, None)
+        if found is not None:
+            self._items[key] = found
+        return found
 
     def put(self, key: tuple[str, str], plaintext: bytes) -> None:
         if len(plaintext) > CACHEABLE_SIZE:
             return
-        with self._lock:
-            self._items[key] = plaintext
-            if len(self._items) > self._capacity:
-                self._items.popitem(last=False)
+        items = self._items
+        items[key] = plaintext
+        while len(items) > self._capacity:
+            try:
+                items.pop(next(iter(items)), None)
+            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
+                continue
+
+
+def _log_warning(message: str, *args: object) -> None:
+    import logging  # only when there is something to say: it is slow to import
+
+    logging.getLogger("inngest_codecs").warning(message, *args)
+
+
+def _cache_key(sealed: Mapping[str, Any]) -> tuple[Any, Any]:
+    return sealed.get(envelope.STRATEGY, envelope.NO_STRATEGY), sealed.get(envelope.DATA)
 
 
 class Encryptor:
@@ -65,11 +76,13 @@ class Encryptor:
         cache_size: int = 0,
         **options: Any,
     ) -> None:
-        """``cache_size`` > 0 remembers the plaintext of that many recently opened
-        envelopes, so a value opened again skips base64 and decryption (the JSON
-        is still parsed afresh, so callers never share objects). Inngest sends
-        every memoized step output again on every call of a run, which is where
-        this pays. The plaintext stays in memory while cached.
+        """``cache_size`` > 0 remembers the plaintext of that many recently made or
+        opened envelopes, so a value opened again skips base64 and decryption
+        (the JSON is still parsed afresh, so callers never share objects).
+        Inngest sends every memoized step output again on every call of a run,
+        which is where this pays; an envelope this Encryptor just made is
+        remembered too, so the next call opens it from memory. The plaintext
+        stays in memory while cached.
         """
         self._keys = KeySet.build(key, fallback_keys)
         self._cache = _PlaintextCache(cache_size) if cache_size > 0 else None
@@ -96,23 +109,29 @@ class Encryptor:
 
     def encrypt(self, value: object) -> dict[str, Any]:
         """The envelope holding ``value`` (any JSON value, including ``None``)."""
-        blob = self._codec.encrypt(strictjson.dumps(value))
-        return envelope.build(self._codec.strategy, blob)
+        plaintext = strictjson.dumps(value)
+        sealed = envelope.build(self._codec.strategy, self._codec.encrypt(plaintext))
+        if self._cache is not None:
+            self._cache.put(_cache_key(sealed), plaintext)
+        return sealed
 
     def decrypt(self, value: object) -> object:
         """The plaintext of an envelope; any other value is returned as it is."""
         if not envelope.is_envelope(value):
             return value
+        return strictjson.loads(self._plaintext(value))  # type: ignore[arg-type]
+
+    def _plaintext(self, sealed: dict[str, Any]) -> bytes:
         if self._cache is None:
-            strategy, blob = envelope.parse(value)  # type: ignore[arg-type]
-            return strictjson.loads(self._opener(strategy).decrypt(blob))
-        key = (value.get(envelope.STRATEGY, envelope.NO_STRATEGY), value.get(envelope.DATA))  # type: ignore[attr-defined]
+            strategy, blob = envelope.parse(sealed)
+            return self._opener(strategy).decrypt(blob)
+        key = _cache_key(sealed)
         plaintext = self._cache.get(key) if type(key[0]) is str and type(key[1]) is str else None
         if plaintext is None:
-            strategy, blob = envelope.parse(value)  # type: ignore[arg-type]
+            strategy, blob = envelope.parse(sealed)
             plaintext = self._opener(strategy).decrypt(blob)
             self._cache.put(key, plaintext)
-        return strictjson.loads(plaintext)
+        return plaintext
 
     def encrypt_event_data(
         self, data: Mapping[str, Any], field: str = DEFAULT_EVENT_FIELD
@@ -124,7 +143,7 @@ class Encryptor:
         if field not in data:
             return dict(data)
         if envelope.is_envelope(data[field]):
-            logger.warning("event field %r is already encrypted; left as it is", field)
+            _log_warning("event field %r is already encrypted; left as it is", field)
             return dict(data)
         return {**data, field: self.encrypt(data[field])}
 
