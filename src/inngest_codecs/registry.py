@@ -24,8 +24,6 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from stevedore import ExtensionManager, NamedExtensionManager
-
 from .codec import Codec
 from .envelope import NO_STRATEGY
 from .errors import UnknownCodecError
@@ -78,6 +76,11 @@ class _Registry:
     """Entry points listed once; each codec imported only when first needed."""
 
     def __init__(self) -> None:
+        # stevedore (and importlib.metadata under it) is imported when codecs
+        # are first looked up, not with the package: importing the package
+        # alone stays cheap for programs that only need its types.
+        from stevedore import NamedExtensionManager
+
         self._lock = threading.Lock()
         lister: NamedExtensionManager[Any] = NamedExtensionManager(GROUP, names=[])
         self._entry_points: dict[str, Any] = {}
@@ -205,6 +208,8 @@ def _registry() -> _Registry:
 
 def refresh() -> None:
     """Forget what was discovered, so newly installed plugins are found."""
+    from stevedore import ExtensionManager
+
     _registry.cache_clear()
     ExtensionManager.ENTRY_POINT_CACHE.pop(GROUP, None)
 
