@@ -124,12 +124,12 @@ class Encryptor:
     def _plaintext(self, sealed: dict[str, Any]) -> bytes:
         if self._cache is None:
             strategy, blob = envelope.parse(sealed)
-            return self._opener(strategy).decrypt(blob)
+            return (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
         key = _cache_key(sealed)
         plaintext = self._cache.get(key) if type(key[0]) is str and type(key[1]) is str else None
         if plaintext is None:
             strategy, blob = envelope.parse(sealed)
-            plaintext = self._opener(strategy).decrypt(blob)
+            plaintext = (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
             self._cache.put(key, plaintext)
         return plaintext
 

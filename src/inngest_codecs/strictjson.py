@@ -68,7 +68,7 @@ def dumps(value: object) -> bytes:
         marshal.dumps(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
         return _checked_dumps(value)
-    if b"null" in encoded and _NON_FINITE_PACKED.search(_PACKER.encode(value)):
+    if encoded.find(b"null") != -1 and _NON_FINITE_PACKED.search(_PACKER.encode(value)):
         return _checked_dumps(value)
     return encoded
 
