@@ -110,9 +110,13 @@ class Encryptor:
     def encrypt(self, value: object) -> dict[str, Any]:
         """The envelope holding ``value`` (any JSON value, including ``None``)."""
         plaintext = strictjson.dumps(value)
-        sealed = envelope.build(self._codec.strategy, self._codec.encrypt(plaintext))
-        if self._cache is not None:
-            self._cache.put(_cache_key(sealed), plaintext)
+        blob = self._codec.encrypt(plaintext)
+        cache = self._cache
+        remembered = plaintext if cache is not None and len(plaintext) <= CACHEABLE_SIZE else None
+        del plaintext  # a large plaintext is not held while its base64 is written
+        sealed = envelope.build(self._codec.strategy, blob)
+        if cache is not None and remembered is not None:
+            cache.put(_cache_key(sealed), remembered)
         return sealed
 
     def decrypt(self, value: object) -> object:
