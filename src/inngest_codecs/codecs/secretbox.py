@@ -28,8 +28,6 @@ NONCE_SIZE: int = lib.crypto_secretbox_noncebytes()
 KEY_SIZE: int = lib.crypto_secretbox_keybytes()
 MAC_SIZE: int = lib.crypto_secretbox_macbytes()
 _MIN_SIZE = NONCE_SIZE + MAC_SIZE
-# Output buffers are written in full by libsodium: zeroing them first is waste.
-_new_buffer = ffi.new_allocator(should_clear_after_alloc=False)
 
 
 def derive_key(key: Key) -> bytes:
@@ -64,25 +62,31 @@ class SecretBoxCodec(Codec):
         self._decryption_keys = tuple(derive_key(k) for k in keys.decryption_keys)
 
     # libsodium is called through PyNaCl's cffi handle rather than its Python
-    # wrappers: for small values the wrappers cost more than the cipher, and
-    # writing straight into one buffer saves two copies of large values.
+    # wrappers: for small values the wrappers cost more than the cipher. Output
+    # goes to a bytearray (Python's allocator, so tracemalloc and memory
+    # limits see it) and is copied once into the bytes returned.
 
     def encrypt(self, plaintext: bytes) -> bytes:
         nonce = os.urandom(NONCE_SIZE)
-        out = _new_buffer("unsigned char[]", NONCE_SIZE + MAC_SIZE + len(plaintext))
-        ffi.memmove(out, nonce, NONCE_SIZE)
+        out = bytearray(NONCE_SIZE + MAC_SIZE + len(plaintext))
+        out[:NONCE_SIZE] = nonce
         lib.crypto_secretbox_easy(
-            out + NONCE_SIZE, plaintext, len(plaintext), nonce, self._encryption_key
+            ffi.from_buffer(out) + NONCE_SIZE,
+            plaintext,
+            len(plaintext),
+            nonce,
+            self._encryption_key,
         )
-        return ffi.buffer(out)[:]  # type: ignore[no-any-return]
+        return bytes(out)
 
     def decrypt(self, ciphertext: bytes) -> bytes:
         size = len(ciphertext) - NONCE_SIZE
         if size < MAC_SIZE:
             raise self.failure("ciphertext is too short to be a secretbox", permanent=True)
         source = ffi.from_buffer(ciphertext)  # the nonce is its first bytes
-        out = _new_buffer("unsigned char[]", max(1, size - MAC_SIZE))
+        out = bytearray(max(1, size - MAC_SIZE))
+        target = ffi.from_buffer(out)
         for key in self._decryption_keys:
-            if lib.crypto_secretbox_open_easy(out, source + NONCE_SIZE, size, source, key) == 0:
-                return ffi.buffer(out, size - MAC_SIZE)[:]  # type: ignore[no-any-return]
+            if lib.crypto_secretbox_open_easy(target, source + NONCE_SIZE, size, source, key) == 0:
+                return bytes(out) if size > MAC_SIZE else b""
         raise self.failure()
