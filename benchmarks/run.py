@@ -185,7 +185,10 @@ def markdown(results: dict[str, Any], rows: list[Row]) -> str:
         "The middleware rows time `from inngest_codecs import EncryptionMiddleware` and",
         "`EncryptionMiddleware.factory(key, codec=...)` after `import inngest`.",
         "",
-        "## Peak memory (tracemalloc), beyond what the operation returns",
+        "## Peak memory (tracemalloc), as a multiple of the value's JSON size",
+        "",
+        "Encrypting: the whole peak, the envelope it returns included. Decrypting: the",
+        "peak beyond the decoded value it returns.",
         "",
     ]
     lines += _table(

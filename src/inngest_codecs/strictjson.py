@@ -66,9 +66,10 @@ def dumps(value: object) -> bytes:
     try:
         encoded = orjson.dumps(value)
         marshal.dumps(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError
+        suspect = encoded.find(b"null") != -1 and _NON_FINITE_PACKED.search(_PACKER.encode(value))
+    except (TypeError, ValueError, msgspec.EncodeError):  # orjson's errors are TypeErrors
         return _checked_dumps(value)
-    if encoded.find(b"null") != -1 and _NON_FINITE_PACKED.search(_PACKER.encode(value)):
+    if suspect:
         return _checked_dumps(value)
     # orjson's bytes keep its whole output buffer (measured: 1.7x the JSON at
     # 4 MB, 3.5x at 16 KB, 40x for a 120-byte value); an exact copy costs
