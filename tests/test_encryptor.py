@@ -58,9 +58,7 @@ def test_codec_migration_keeps_old_data_readable() -> None:
     assert new.encrypt("x")["__STRATEGY__"] == "inngest-codecs/aes-256-gcm"
 
 
-def test_cache_skips_decryption_of_values_seen_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    encryptor = Encryptor("k", cache_size=2)
-    values = [encryptor.encrypt({"n": n}) for n in range(3)]
+def _count_decryptions(monkeypatch: pytest.MonkeyPatch, encryptor: Encryptor) -> list[bytes]:
     calls: list[bytes] = []
     real_decrypt = type(encryptor.codec).decrypt
 
@@ -69,6 +67,13 @@ def test_cache_skips_decryption_of_values_seen_again(monkeypatch: pytest.MonkeyP
         return real_decrypt(self, blob)  # type: ignore[arg-type]
 
     monkeypatch.setattr(type(encryptor.codec), "decrypt", counting)
+    return calls
+
+
+def test_cache_skips_decryption_of_values_seen_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    encryptor = Encryptor("k", cache_size=2)
+    values = [encryptor.encrypt({"n": n}) for n in range(3)]
+    calls = _count_decryptions(monkeypatch, encryptor)
     first = encryptor.decrypt(values[0])
     again = encryptor.decrypt(values[0])
     assert first == again == {"n": 0}
@@ -87,18 +92,6 @@ def test_cache_never_opens_a_relabelled_or_altered_value() -> None:
     relabelled = {**sealed, "__STRATEGY__": "inngest-codecs/aes-256-gcm"}
     with pytest.raises(Exception, match=r"aes-gcm|version|no configured key"):
         encryptor.decrypt(relabelled)
-
-
-def _count_decryptions(monkeypatch: pytest.MonkeyPatch, encryptor: Encryptor) -> list[bytes]:
-    calls: list[bytes] = []
-    real_decrypt = type(encryptor.codec).decrypt
-
-    def counting(self: object, blob: bytes) -> bytes:
-        calls.append(blob)
-        return real_decrypt(self, blob)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(type(encryptor.codec), "decrypt", counting)
-    return calls
 
 
 def test_a_value_just_encrypted_opens_from_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
