@@ -89,8 +89,7 @@ def loads(data: bytes) -> object:
 
 # The reference path: the standard library, with the rules checked.
 
-_encoder: Any = None
-_decoder: Any = None
+_reference: tuple[Any, Any] | None = None  # (encoder, decoder), built on first use
 
 
 class _Refused(Exception):
@@ -109,13 +108,15 @@ def _parse_int(text: str) -> int:
 
 
 def _standard_library() -> tuple[Any, Any]:
-    global _encoder, _decoder
-    if _encoder is None:
+    global _reference
+    if _reference is None:
         import json
 
-        _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        _decoder = json.JSONDecoder(parse_constant=_refuse_constant, parse_int=_parse_int)
-    return _encoder, _decoder
+        _reference = (
+            json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")),
+            json.JSONDecoder(parse_constant=_refuse_constant, parse_int=_parse_int),
+        )
+    return _reference
 
 
 def _checked_dumps(value: object) -> bytes:
