@@ -6,9 +6,13 @@ import base64
 import hashlib
 import hmac
 
+import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from hypothesis import given
+from hypothesis import strategies as st
 
-from inngest_codecs import Encryptor
+from inngest_codecs import Encryptor, Key
+from inngest_codecs.codecs import aesgcm
 
 KEY = "correct horse battery staple"
 # Known answers for KEY; changing either breaks every stored aes-gcm value.
@@ -65,3 +69,25 @@ def test_key_id_selects_the_fallback_key() -> None:
     rotated = Encryptor("new", codec="aes-gcm", fallback_keys=["old"])
     assert rotated.decrypt(old) == "v"
     assert base64.b64decode(old["data"])[1:5].hex() == rotated.codec.key_ids[1]
+
+
+@given(st.binary(min_size=1, max_size=80))
+def test_derivation_matches_the_cryptography_package_hkdf(material: bytes) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    def hkdf(info: bytes, length: int) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(material)
+
+    assert aesgcm.derive(Key(material, is_text=False)) == (
+        hkdf(b"inngest-codecs/aes-256-gcm/v1 key", 32),
+        hkdf(b"inngest-codecs/aes-256-gcm/v1 key id", 4),
+    )
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096 - 33, 4096 - 32, 70_000])
+def test_every_size_opens_whether_sliced_or_viewed(size: int) -> None:
+    # Ciphertexts above a few KB are sliced through a memoryview, smaller ones copied.
+    box = Encryptor(KEY, codec="aes-gcm")
+    value = "x" * size
+    assert box.decrypt(box.encrypt(value)) == value

@@ -68,9 +68,7 @@ def test_codec_migration_keeps_old_data_readable() -> None:
     assert new.encrypt("x")["__STRATEGY__"] == "inngest-codecs/aes-256-gcm"
 
 
-def test_cache_skips_decryption_of_values_seen_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    encryptor = Encryptor("k", cache_size=2)
-    values = [encryptor.encrypt({"n": n}) for n in range(3)]
+def _count_decryptions(monkeypatch: pytest.MonkeyPatch, encryptor: Encryptor) -> list[bytes]:
     calls: list[bytes] = []
     real_decrypt = type(encryptor.codec).decrypt
 
@@ -79,6 +77,13 @@ def test_cache_skips_decryption_of_values_seen_again(monkeypatch: pytest.MonkeyP
         return real_decrypt(self, blob)  # type: ignore[arg-type]
 
     monkeypatch.setattr(type(encryptor.codec), "decrypt", counting)
+    return calls
+
+
+def test_cache_skips_decryption_of_values_seen_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    encryptor = Encryptor("k", cache_size=2)
+    values = [encryptor.encrypt({"n": n}) for n in range(3)]
+    calls = _count_decryptions(monkeypatch, encryptor)
     first = encryptor.decrypt(values[0])
     again = encryptor.decrypt(values[0])
     assert first == again == {"n": 0}
@@ -97,3 +102,53 @@ def test_cache_never_opens_a_relabelled_or_altered_value() -> None:
     relabelled = {**sealed, "__STRATEGY__": "inngest-codecs/aes-256-gcm"}
     with pytest.raises(Exception, match=r"aes-gcm|version|no configured key"):
         encryptor.decrypt(relabelled)
+
+
+def test_a_value_just_encrypted_opens_from_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    encryptor = Encryptor("k", codec="aes-gcm", cache_size=4)
+    calls = _count_decryptions(monkeypatch, encryptor)
+    sealed = encryptor.encrypt({"step": "output"})
+    assert encryptor.decrypt(sealed) == {"step": "output"}
+    assert calls == []
+    # Another Encryptor (another process, in production) still decrypts it for real.
+    assert Encryptor("k", codec="aes-gcm").decrypt(sealed) == {"step": "output"}
+
+
+def test_the_cache_keeps_the_most_recently_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    encryptor = Encryptor("k", cache_size=2)
+    first, second = encryptor.encrypt(1), encryptor.encrypt(2)
+    calls = _count_decryptions(monkeypatch, encryptor)
+    assert encryptor.decrypt(first) == 1  # a hit: now the most recent
+    encryptor.encrypt(3)  # evicts the least recently used: second
+    assert encryptor.decrypt(first) == 1
+    assert calls == []
+    assert encryptor.decrypt(second) == 2
+    assert len(calls) == 1
+
+
+def test_the_cache_is_safe_under_concurrent_use() -> None:
+    import threading
+
+    encryptor = Encryptor("k", cache_size=8)
+    sealed = [encryptor.encrypt({"n": n}) for n in range(40)]
+    failures: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for round_ in range(300):
+                n = (offset * 7 + round_) % len(sealed)
+                assert encryptor.decrypt(sealed[n]) == {"n": n}
+                if round_ % 5 == 0:
+                    extra = encryptor.encrypt([offset, round_])
+                    assert encryptor.decrypt(extra) == [offset, round_]
+        except BaseException as error:  # reported below, with the thread's own traceback
+            failures.append(error)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    encryptor.encrypt("one more")  # a race may leave one extra entry; the next put trims it
+    assert len(encryptor._cache._items) <= 8  # type: ignore[union-attr]

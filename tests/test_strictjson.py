@@ -12,11 +12,13 @@ from inngest_codecs.strictjson import dumps, loads
 @pytest.mark.parametrize(
     ("value", "where"),
     [
-        ({"a": [1, math.nan]}, "non-finite float at $.a[1]"),
-        ({"b": {"c": math.inf}}, "non-finite float at $.b.c"),
-        ([{"when": datetime.date(2020, 1, 1)}], "type date at $[0].when"),
-        ({"weird key": {1j: 1}}, 'dict key of type complex at $["weird key"]'),
-        ({"s": "bad \ud800"}, "lone surrogate"),
+        ({"a": [1, math.nan]}, "non-finite float at $[<key 0>][1]"),
+        ({"a": 1, "b": {"c": math.inf}}, "non-finite float at $[<key 1>][<key 0>]"),
+        ([{"when": datetime.date(2020, 1, 1)}], "type date at $[0][<key 0>]"),
+        ({"weird key": {"x": 1, 1j: 1}}, "dict key of type complex at $[<key 0>][<key 1>]"),
+        ({"s": "bad \ud800"}, "str with a lone surrogate (not valid Unicode) at $[<key 0>]"),
+        ({"ok": 1, "bad \udc00": 2}, "lone surrogate (not valid Unicode) at $[<key 1>] (the dict"),
+        ({math.nan: 1}, "non-finite float at $[<key 0>] (the dict key itself)"),
     ],
 )
 def test_unrepresentable_values_name_type_and_place(value: object, where: str) -> None:

@@ -38,7 +38,6 @@ The entry-point name must equal ``name``. The contract:
 from __future__ import annotations
 
 import abc
-import secrets
 from typing import Any, ClassVar
 
 from .errors import DecryptionError
@@ -95,6 +94,8 @@ class Codec(abc.ABC):
     @classmethod
     def generate_key(cls) -> str:
         """A new random key string suitable for this codec (256 bits)."""
+        import secrets  # here, not at the top: importing it costs a cold start milliseconds
+
         return secrets.token_urlsafe(32)
 
     def __repr__(self) -> str:

@@ -8,8 +8,6 @@ queue, a cache or a webhook just as well.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,31 +27,41 @@ CACHEABLE_SIZE = 1 << 20
 
 
 class _PlaintextCache:
-    """The plaintext bytes of recently opened envelopes, least recently used first out.
+    """The plaintext bytes of recent envelopes, least recently used first out.
 
     Keyed by (strategy, base64 data): only the very same ciphertext under the
     very same label hits. Values larger than ``CACHEABLE_SIZE`` are not kept.
+
+    A plain dict in insertion order is the recency list: a hit moves its entry
+    to the end, eviction drops the first. Each dict operation is atomic, so
+    threads need no lock; a race costs at most one extra decryption or one
+    entry evicted early, never a wrong plaintext.
     """
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._items: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], bytes] = {}
 
     def get(self, key: tuple[str, str]) -> bytes | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
+        found = self._items.pop(key, None)
+        if found is not None:
+            self._items[key] = found
+        return found
 
     def put(self, key: tuple[str, str], plaintext: bytes) -> None:
         if len(plaintext) > CACHEABLE_SIZE:
             return
-        with self._lock:
-            self._items[key] = plaintext
-            if len(self._items) > self._capacity:
-                self._items.popitem(last=False)
+        items = self._items
+        items[key] = plaintext
+        while len(items) > self._capacity:
+            try:
+                items.pop(next(iter(items)), None)
+            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
+                continue
+
+
+def _cache_key(sealed: Mapping[str, Any]) -> tuple[Any, Any]:
+    return sealed.get(envelope.STRATEGY, envelope.NO_STRATEGY), sealed.get(envelope.DATA)
 
 
 class Encryptor:
@@ -72,11 +80,13 @@ class Encryptor:
         offload_store: str | Store | None = None,
         **options: Any,
     ) -> None:
-        """``cache_size`` > 0 remembers the plaintext of that many recently opened
-        envelopes, so a value opened again skips base64 and decryption (the JSON
-        is still parsed afresh, so callers never share objects). Inngest sends
-        every memoized step output again on every call of a run, which is where
-        this pays. The plaintext stays in memory while cached.
+        """``cache_size`` > 0 remembers the plaintext of that many recently made or
+        opened envelopes, so a value opened again skips base64 and decryption
+        (the JSON is still parsed afresh, so callers never share objects).
+        Inngest sends every memoized step output again on every call of a run,
+        which is where this pays; an envelope this Encryptor just made is
+        remembered too, so the next call opens it from memory. The plaintext
+        stays in memory while cached.
 
         ``compression="zstd"`` compresses values of 1 KiB or more before
         encryption when that makes them smaller. Compressed values open whatever
@@ -125,24 +135,35 @@ class Encryptor:
         ``compression`` says (see the security model on when to).
         """
         plaintext = strictjson.dumps(value)
+        cache = self._cache
+        remembered = plaintext if cache is not None and len(plaintext) <= CACHEABLE_SIZE else None
         if self._layers.writes:
-            return self._layers.seal(plaintext, compress=compress)
-        return envelope.build(self._codec.strategy, self._codec.encrypt(plaintext))
+            sealed = self._layers.seal(plaintext, compress=compress)
+        else:
+            blob = self._codec.encrypt(plaintext)
+            del plaintext  # a large plaintext is not held while its base64 is written
+            sealed = envelope.build(self._codec.strategy, blob)
+        if cache is not None and remembered is not None:
+            cache.put(_cache_key(sealed), remembered)
+        return sealed
 
     def decrypt(self, value: object) -> object:
         """The plaintext of an envelope; any other value is returned as it is."""
         if not envelope.is_envelope(value):
             return value
+        return strictjson.loads(self._plaintext(value))  # type: ignore[arg-type]
+
+    def _plaintext(self, sealed: dict[str, Any]) -> bytes:
         if self._cache is None:
-            strategy, blob = envelope.parse(value)  # type: ignore[arg-type]
-            return strictjson.loads(self._opener(strategy).decrypt(blob))
-        key = (value.get(envelope.STRATEGY, envelope.NO_STRATEGY), value.get(envelope.DATA))  # type: ignore[attr-defined]
+            strategy, blob = envelope.parse(sealed)
+            return (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
+        key = _cache_key(sealed)
         plaintext = self._cache.get(key) if type(key[0]) is str and type(key[1]) is str else None
         if plaintext is None:
-            strategy, blob = envelope.parse(value)  # type: ignore[arg-type]
-            plaintext = self._opener(strategy).decrypt(blob)
+            strategy, blob = envelope.parse(sealed)
+            plaintext = (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
             self._cache.put(key, plaintext)
-        return strictjson.loads(plaintext)
+        return plaintext
 
     def opens(self, value: object) -> bool:
         """Whether ``value`` is exactly an envelope (nothing beside its fields) these keys open.

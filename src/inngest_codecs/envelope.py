@@ -9,12 +9,11 @@ reported with the strategy :data:`NO_STRATEGY`.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import sys
 from collections.abc import Mapping
 from typing import Any
+
+from pybase64 import b64decode, b64encode_as_string
 
 from .errors import EncodingError
 
@@ -24,6 +23,7 @@ DATA = "data"
 FIELDS = (MARKER, STRATEGY, DATA)
 NO_STRATEGY = ""
 """The strategy of a v0 envelope, which carries none. Codecs list it in ``opens``."""
+_NOT_BASE64 = "malformed envelope: data is not standard base64"
 
 
 def is_envelope(value: object) -> bool:
@@ -33,7 +33,7 @@ def is_envelope(value: object) -> bool:
 
 def build(strategy: str, blob: bytes) -> dict[str, Any]:
     """The envelope for a codec's output. A v0 strategy writes no ``__STRATEGY__``."""
-    data = binascii.b2a_base64(blob, newline=False).decode("ascii")
+    data = b64encode_as_string(blob)
     if strategy == NO_STRATEGY:
         return {MARKER: True, DATA: data}
     return {MARKER: True, STRATEGY: strategy, DATA: data}
@@ -61,21 +61,19 @@ def parse(envelope: Mapping[str, Any]) -> tuple[str, bytes]:
     data = envelope.get(DATA)
     if not isinstance(data, str):
         raise EncodingError(f"malformed envelope: {DATA} is {type(data).__name__}, not str")
-    return strategy, decode_base64(data)
+    try:
+        return strategy, b64decode(data, validate=True)
+    except ValueError:  # binascii.Error is a ValueError
+        raise EncodingError(_NOT_BASE64) from None
 
 
 def decode_base64(data: str) -> bytes:
-    """Standard base64 with padding; anything else is :class:`EncodingError`."""
+    """Standard base64 with padding; anything else is :class:`EncodingError`.
+
+    As strict as ``binascii.a2b_base64(data, strict_mode=True)``: only the 64
+    letters, padding where it belongs, no whitespace.
+    """
     try:
-        return _strict_b64decode(data)
-    except (ValueError, binascii.Error):
-        raise EncodingError("malformed envelope: data is not standard base64") from None
-
-
-def _strict_b64decode(data: str) -> bytes:
-    if sys.version_info >= (3, 11):
-        return binascii.a2b_base64(data, strict_mode=True)
-    raw = data.encode("ascii")
-    if len(raw) % 4:
-        raise ValueError("bad length")
-    return base64.b64decode(raw, validate=True)
+        return b64decode(data, validate=True)
+    except ValueError:  # binascii.Error is a ValueError
+        raise EncodingError(_NOT_BASE64) from None

@@ -10,8 +10,12 @@ trim still opens.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
+
+try:  # hashlib's blake2b, without hashlib loading OpenSSL (about 2 ms of cold start)
+    from _blake2 import blake2b
+except ImportError:  # an interpreter without the module
+    from hashlib import blake2b
 
 from .errors import KeyConfigError
 
@@ -37,7 +41,7 @@ class Key:
     def __init__(self, material: bytes, is_text: bool) -> None:
         self.material = material
         self.is_text = is_text
-        digest = hashlib.blake2b(material, digest_size=4, person=b"inngest-codecs")
+        digest = blake2b(material, digest_size=4, person=b"inngest-codecs")
         self.key_id = digest.hexdigest()
 
     def __eq__(self, other: object) -> bool:

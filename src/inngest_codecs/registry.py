@@ -1,9 +1,10 @@
 """Codec discovery through the entry-point group ``inngest_codecs.codecs``.
 
 Built-in codecs are declared in this package's metadata exactly as a third
-party declares its own. Entry points are listed once per process (through
-stevedore's cache); each codec is imported only when its name, or a strategy
-no loaded codec declares, asks for it.
+party declares its own. Entry points are listed once per process, through
+stevedore, when a codec is first looked up (not when the package is imported);
+each codec is imported only when its name, or a strategy no loaded codec
+declares, asks for it.
 
 The trust rules, because an installed distribution can declare anything:
 
@@ -19,12 +20,9 @@ The trust rules, because an installed distribution can declare anything:
 from __future__ import annotations
 
 import functools
-import threading
 import warnings
 from collections.abc import Sequence
 from typing import Any, NamedTuple
-
-from stevedore import ExtensionManager, NamedExtensionManager
 
 from .codec import Codec
 from .envelope import NO_STRATEGY
@@ -78,6 +76,12 @@ class _Registry:
     """Entry points listed once; each codec imported only when first needed."""
 
     def __init__(self) -> None:
+        # Imported here, not with the package: a program that only needs the
+        # package's types would pay for entry-point machinery it never uses.
+        import threading
+
+        from stevedore import NamedExtensionManager
+
         self._lock = threading.Lock()
         lister: NamedExtensionManager[Any] = NamedExtensionManager(GROUP, names=[])
         self._entry_points: dict[str, Any] = {}
@@ -205,6 +209,8 @@ def _registry() -> _Registry:
 
 def refresh() -> None:
     """Forget what was discovered, so newly installed plugins are found."""
+    from stevedore import ExtensionManager
+
     _registry.cache_clear()
     ExtensionManager.ENTRY_POINT_CACHE.pop(GROUP, None)
 

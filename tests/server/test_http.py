@@ -257,7 +257,9 @@ def test_settings_that_are_safe_pass() -> None:
     check_settings("0.0.0.0", TOKEN, ["https://[::1]:8443"])
 
 
-def test_a_plaintext_json_cannot_carry_is_422_never_invalid_json(server: RunningServer) -> None:
+def test_a_plaintext_json_cannot_carry_stays_closed_never_invalid_json(
+    server: RunningServer,
+) -> None:
     from inngest_codecs import envelope
     from inngest_codecs.codecs.secretbox import SecretBoxCodec
     from inngest_codecs.keys import KeySet
@@ -266,6 +268,10 @@ def test_a_plaintext_json_cannot_carry_is_422_never_invalid_json(server: Running
     for plaintext in (b"1e400", b'"\\ud800"'):
         sealed = envelope.build(codec.strategy, codec.encrypt(plaintext))
         response = post_json(f"{server.url}/decode", {"v": sealed})
-        assert response.status_code == 422
-        assert "cannot be sent as JSON" in response.json()["error"]
+        # The reader refuses what the writer refuses: the envelope stays as it
+        # was and is reported, and the answer is JSON.
+        assert response.status_code == 200
+        body = response.json()
+        assert body["document"] == {"v": sealed}
+        assert [f["path"] for f in body["failures"]] == ["$.v"]
         assert "Infinity" not in response.text

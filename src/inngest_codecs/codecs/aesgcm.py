@@ -17,15 +17,15 @@ ASCII), so none of them can be changed without the tag failing.
 
 from __future__ import annotations
 
+import hmac
 import os
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..codec import Codec
+from ..errors import DecryptionError
 from ..keys import Key, KeySet
 
 STRATEGY = "inngest-codecs/aes-256-gcm"
@@ -38,15 +38,22 @@ _MIN_SIZE = HEADER_SIZE + NONCE_SIZE + TAG_SIZE
 _KEY_INFO = b"inngest-codecs/aes-256-gcm/v1 key"
 _KEY_ID_INFO = b"inngest-codecs/aes-256-gcm/v1 key id"
 _STRATEGY_BYTES = STRATEGY.encode("ascii")
-
-
-def _hkdf(ikm: bytes, info: bytes, length: int) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(ikm)
+_NO_SALT = bytes(32)  # RFC 5869: a missing salt is HashLen zero bytes
+# Below this size, slicing copies less than making memoryviews costs.
+_VIEW_THRESHOLD = 4096
 
 
 def derive(key: Key) -> tuple[bytes, bytes]:
-    """``(encryption key, key id)`` for ``key``."""
-    return _hkdf(key.material, _KEY_INFO, 32), _hkdf(key.material, _KEY_ID_INFO, KEY_ID_SIZE)
+    """``(encryption key, key id)`` for ``key``.
+
+    HKDF-SHA256 (RFC 5869) written out with the standard library's HMAC: both
+    outputs fit one SHA-256 block, so each is one HMAC over the shared
+    pseudorandom key, and no KDF objects are built at start-up.
+    """
+    prk = hmac.digest(_NO_SALT, key.material, "sha256")
+    secret = hmac.digest(prk, _KEY_INFO + b"\x01", "sha256")
+    key_id = hmac.digest(prk, _KEY_ID_INFO + b"\x01", "sha256")[:KEY_ID_SIZE]
+    return secret, key_id
 
 
 class AesGcmCodec(Codec):
@@ -57,17 +64,19 @@ class AesGcmCodec(Codec):
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         super().__init__(keys, **options)
-        self._by_id: dict[bytes, list[AESGCM]] = {}
+        # header (version and key id) -> (associated data, the keys with that id)
+        self._by_header: dict[bytes, tuple[bytes, tuple[AESGCM, ...]]] = {}
         ids = []
         for key in keys.decryption_keys:
             secret, key_id = derive(key)
-            self._by_id.setdefault(key_id, []).append(AESGCM(secret))
+            header = bytes([VERSION]) + key_id
+            aad, aeads = self._by_header.get(header, (header + _STRATEGY_BYTES, ()))
+            self._by_header[header] = (aad, (*aeads, AESGCM(secret)))
             ids.append(key_id.hex())
         self._ids = tuple(ids)
-        secret, key_id = derive(keys.primary)
-        self._header = bytes([VERSION]) + key_id
-        self._aad = self._header + _STRATEGY_BYTES
-        self._encryption = AESGCM(secret)
+        # The primary key is the first decryption key (see KeySet).
+        self._header = bytes([VERSION]) + bytes.fromhex(ids[0])
+        self._aad, (self._encryption, *_) = self._by_header[self._header]
 
     @property
     def key_ids(self) -> tuple[str, ...]:
@@ -84,18 +93,14 @@ class AesGcmCodec(Codec):
         return self._header + nonce + self._encryption.encrypt(nonce, plaintext, self._aad)
 
     def decrypt(self, ciphertext: bytes) -> bytes:
-        if len(ciphertext) < _MIN_SIZE:
-            raise self.failure("ciphertext is too short for aes-gcm", permanent=True)
-        if ciphertext[0] != VERSION:
-            raise self.failure(f"unsupported aes-gcm format version {ciphertext[0]}")
-        header = ciphertext[:HEADER_SIZE]
-        candidates = self._by_id.get(header[1:])
-        if not candidates:
-            raise self.failure(f"written under key id {header[1:].hex()}, which is not configured")
-        view = memoryview(ciphertext)  # slices without copying a large ciphertext
-        nonce = view[HEADER_SIZE : HEADER_SIZE + NONCE_SIZE]
-        sealed = view[HEADER_SIZE + NONCE_SIZE :]
-        aad = header + _STRATEGY_BYTES
+        found = self._by_header.get(ciphertext[:HEADER_SIZE])
+        if found is None or len(ciphertext) < _MIN_SIZE:
+            raise self._unopenable(ciphertext)
+        aad, candidates = found
+        # A large ciphertext is sliced through a view, without copying it.
+        body = memoryview(ciphertext) if len(ciphertext) > _VIEW_THRESHOLD else ciphertext
+        nonce = body[HEADER_SIZE : HEADER_SIZE + NONCE_SIZE]
+        sealed = body[HEADER_SIZE + NONCE_SIZE :]
         for aead in candidates:
             try:
                 return aead.decrypt(nonce, sealed, aad)
@@ -104,3 +109,11 @@ class AesGcmCodec(Codec):
         raise self.failure(
             "the value was altered (its key id matches a configured key)", permanent=True
         )
+
+    def _unopenable(self, ciphertext: bytes) -> DecryptionError:
+        if len(ciphertext) < _MIN_SIZE:
+            return self.failure("ciphertext is too short for aes-gcm", permanent=True)
+        if ciphertext[0] != VERSION:
+            return self.failure(f"unsupported aes-gcm format version {ciphertext[0]}")
+        key_id = ciphertext[1:HEADER_SIZE].hex()
+        return self.failure(f"written under key id {key_id}, which is not configured")

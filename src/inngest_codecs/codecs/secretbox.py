@@ -13,16 +13,20 @@ import hashlib
 import os
 from typing import Any
 
-from nacl import bindings  # importing it initialises libsodium
 from nacl._sodium import ffi, lib  # type: ignore[import-not-found]
 
 from ..codec import Codec
 from ..errors import KeyConfigError
 from ..keys import Key, KeySet
 
-NONCE_SIZE = bindings.crypto_secretbox_NONCEBYTES
-KEY_SIZE = bindings.crypto_secretbox_KEYBYTES
-MAC_SIZE = bindings.crypto_secretbox_MACBYTES
+# libsodium through PyNaCl's compiled module alone: importing nacl.bindings
+# would load every PyNaCl wrapper, a few milliseconds of cold start.
+if lib.sodium_init() < 0:  # 0: initialised now, 1: already was
+    raise ImportError("libsodium could not be initialised")
+
+NONCE_SIZE: int = lib.crypto_secretbox_noncebytes()
+KEY_SIZE: int = lib.crypto_secretbox_keybytes()
+MAC_SIZE: int = lib.crypto_secretbox_macbytes()
 _MIN_SIZE = NONCE_SIZE + MAC_SIZE
 
 
@@ -58,26 +62,31 @@ class SecretBoxCodec(Codec):
         self._decryption_keys = tuple(derive_key(k) for k in keys.decryption_keys)
 
     # libsodium is called through PyNaCl's cffi handle rather than its Python
-    # wrappers: for small values the wrappers cost more than the cipher, and
-    # writing straight into one buffer saves two copies of large values.
+    # wrappers: for small values the wrappers cost more than the cipher. Output
+    # goes to a bytearray (Python's allocator, so tracemalloc and memory
+    # limits see it) and is copied once into the bytes returned.
 
     def encrypt(self, plaintext: bytes) -> bytes:
         nonce = os.urandom(NONCE_SIZE)
-        out = ffi.new("unsigned char[]", NONCE_SIZE + MAC_SIZE + len(plaintext))
-        ffi.memmove(out, nonce, NONCE_SIZE)
+        out = bytearray(NONCE_SIZE + MAC_SIZE + len(plaintext))
+        out[:NONCE_SIZE] = nonce
         lib.crypto_secretbox_easy(
-            out + NONCE_SIZE, plaintext, len(plaintext), nonce, self._encryption_key
+            ffi.from_buffer(out) + NONCE_SIZE,
+            plaintext,
+            len(plaintext),
+            nonce,
+            self._encryption_key,
         )
-        return ffi.buffer(out)[:]  # type: ignore[no-any-return]
+        return bytes(out)
 
     def decrypt(self, ciphertext: bytes) -> bytes:
         size = len(ciphertext) - NONCE_SIZE
         if size < MAC_SIZE:
             raise self.failure("ciphertext is too short to be a secretbox", permanent=True)
-        source = ffi.from_buffer(ciphertext)
-        nonce = ciphertext[:NONCE_SIZE]
-        out = ffi.new("unsigned char[]", max(1, size - MAC_SIZE))
+        source = ffi.from_buffer(ciphertext)  # the nonce is its first bytes
+        out = bytearray(max(1, size - MAC_SIZE))
+        target = ffi.from_buffer(out)
         for key in self._decryption_keys:
-            if lib.crypto_secretbox_open_easy(out, source + NONCE_SIZE, size, nonce, key) == 0:
-                return ffi.buffer(out, size - MAC_SIZE)[:]  # type: ignore[no-any-return]
+            if lib.crypto_secretbox_open_easy(target, source + NONCE_SIZE, size, source, key) == 0:
+                return bytes(out) if size > MAC_SIZE else b""
         raise self.failure()
