@@ -32,6 +32,7 @@ from .limits import (
     DEFAULT_MAX_STEP_OUTPUT_BYTES,
     SizeLimits,
 )
+from .tenants import TenantFrom, tenant_spec
 
 ENV_PREFIX = "INNGEST_ENCRYPTION_"
 ENV_KEY = ENV_PREFIX + "KEY"
@@ -166,6 +167,24 @@ SETTINGS: tuple[Setting, ...] = (
         "refuse an output that takes a run's state over this",
     ),
     Setting(
+        "tenant_keys",
+        "tenant_keys",
+        None,
+        "each tenant's own key (or key, fallback_keys, codec, codec_options)",
+    ),
+    Setting(
+        "tenant_from",
+        "tenant_from",
+        None,
+        "where an event names its tenant: a dotted path such as data.tenant_id",
+    ),
+    Setting(
+        "revoked_key_ids",
+        "names",
+        (),
+        "key ids whose values are refused for good (crypto-shredding)",
+    ),
+    Setting(
         "allow_plaintext_ai_infer",
         "bool",
         False,
@@ -297,6 +316,30 @@ def _optional_name(value: Any, where: str, from_text: bool) -> str | None:
     return None if value is None else _name(value, where, from_text)
 
 
+def _names(value: Any, where: str, from_text: bool) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    names = split_keys(value) if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise KeyConfigError(f"{where} must be a list of str")
+    return tuple(names)
+
+
+def _tenant_keys(value: Any, where: str, from_text: bool) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    tenants = _mapping(value, where, from_text)
+    for tenant, spec in tenants.items():
+        _key(tenant_spec(tenant, spec)["key"], f"{where}[{tenant!r}]", from_text)
+    return tenants
+
+
+def _tenant_from(value: Any, where: str, from_text: bool) -> TenantFrom | None:
+    if value is None or callable(value):
+        return value  # type: ignore[no-any-return]
+    return _name(value, where, from_text)
+
+
 def _choice(setting: Setting) -> Callable[[Any, str, bool], str | None]:
     optional = setting.kind == "optional_choice"
 
@@ -324,6 +367,9 @@ _READERS: dict[str, Callable[[Any, str, bool], Any]] = {
     "bytes": _bytes,
     "bytes_or_off": _bytes_or_off,
     "optional_name": _optional_name,
+    "names": _names,
+    "tenant_keys": _tenant_keys,
+    "tenant_from": _tenant_from,
 }
 
 
@@ -354,6 +400,9 @@ class EncryptionSettings:
     max_step_output_bytes: int | None
     max_event_bytes: int | None
     max_run_state_bytes: int | None
+    tenant_keys: dict[str, Any] | None
+    tenant_from: TenantFrom | None
+    revoked_key_ids: tuple[str, ...]
     allow_plaintext_ai_infer: bool
 
     def __init__(
@@ -447,6 +496,8 @@ class EncryptionSettings:
             max_decompressed_bytes=self.max_decompressed_bytes,
             offload_over=self.offload_over,
             offload_store=self.offload_store,
+            tenant_keys=self.tenant_keys,
+            revoked_key_ids=self.revoked_key_ids,
             **self.codec_options,
         )
 
@@ -481,6 +532,9 @@ _KIND_TEXT = {
     "bytes": "bytes",
     "bytes_or_off": "bytes, or off (None)",
     "optional_name": "str, or none",
+    "names": "list of str (text: comma-separated)",
+    "tenant_keys": "mapping of tenant id to key (text: a JSON object)",
+    "tenant_from": "dotted path (in code, also a function of the event)",
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import envelope, registry, strictjson
+from . import envelope, registry, strictjson, tenants
 from .codec import Codec
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .errors import CodecError, EncodingError
@@ -78,6 +78,8 @@ class Encryptor:
         max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
         offload_over: int | None = None,
         offload_store: str | Store | None = None,
+        tenant_keys: Mapping[str, object] | None = None,
+        revoked_key_ids: Sequence[str] = (),
         **options: Any,
     ) -> None:
         """``cache_size`` > 0 remembers the plaintext of that many recently made or
@@ -95,6 +97,12 @@ class Encryptor:
         ``offload_store`` (a :class:`~inngest_codecs.offload.Store` or its URL)
         and returns a small envelope referring to it; a reader needs
         ``offload_store`` to open those.
+
+        ``tenant_keys`` maps tenant ids to their own keys (:mod:`inngest_codecs.tenants`):
+        :meth:`for_tenant` gives the Encryptor of a tenant, which shares every
+        other setting. With tenants, every envelope names the id of the key that
+        wrote it, and a value under a key listed in ``revoked_key_ids`` is refused
+        for good (crypto-shredding).
         """
         self._keys = KeySet.build(key, fallback_keys)
         self._cache = _PlaintextCache(cache_size) if cache_size > 0 else None
@@ -109,6 +117,35 @@ class Encryptor:
         self._openers: dict[str, Opener] = {
             strategy: self._codec for strategy in (self._codec.strategy, *self._codec.opens)
         }
+        self._revoked = frozenset(revoked_key_ids)
+        self._own_ids = frozenset(self._codec.key_ids)
+        self._mark: str | None = None
+        self._tenants: dict[str, Encryptor] = {}
+        if tenant_keys is not None:
+            shared = dict(
+                codec=codec,
+                cache_size=cache_size,
+                compression=compression,
+                max_decompressed_bytes=max_decompressed_bytes,
+                offload_over=offload_over,
+                offload_store=offload_store,
+                revoked_key_ids=revoked_key_ids,
+            )
+            self._mark = self._codec.key_ids[0]
+            for tenant, spec in tenants.check_tenant_keys(tenant_keys).items():
+                member = Encryptor(**{**shared, **tenants.tenant_spec(tenant, spec)})
+                member._mark = member._codec.key_ids[0]
+                self._tenants[tenant] = member
+
+    def for_tenant(self, tenant: str | None) -> Encryptor:
+        """The Encryptor of ``tenant``; this one (the default key) for no or an unknown tenant."""
+        if tenant is None:
+            return self
+        return self._tenants.get(tenant, self)
+
+    @property
+    def tenants(self) -> tuple[str, ...]:
+        return tuple(self._tenants)
 
     @property
     def codec(self) -> Codec:
@@ -143,6 +180,8 @@ class Encryptor:
             blob = self._codec.encrypt(plaintext)
             del plaintext  # a large plaintext is not held while its base64 is written
             sealed = envelope.build(self._codec.strategy, blob)
+        if self._mark is not None:
+            sealed[envelope.KEY_ID] = self._mark
         if cache is not None and remembered is not None:
             cache.put(_cache_key(sealed), remembered)
         return sealed
@@ -151,6 +190,8 @@ class Encryptor:
         """The plaintext of an envelope; any other value is returned as it is."""
         if not envelope.is_envelope(value):
             return value
+        if envelope.KEY_ID in value:  # type: ignore[operator]
+            tenants.check_key_id(value[envelope.KEY_ID], self._own_ids, self._revoked)  # type: ignore[index]
         return strictjson.loads(self._plaintext(value))  # type: ignore[arg-type]
 
     def _plaintext(self, sealed: dict[str, Any]) -> bytes:

@@ -4,7 +4,9 @@
 
 ``data`` is standard base64 (with padding) of the codec's bytes. An envelope
 without ``__STRATEGY__`` is the TypeScript package's first format ("v0"); it is
-reported with the strategy :data:`NO_STRATEGY`.
+reported with the strategy :data:`NO_STRATEGY`. Values written under per-tenant
+keys also carry ``"__KEY__": "<key id>"`` (:mod:`inngest_codecs.tenants`); other
+readers ignore it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from .errors import EncodingError
 MARKER = "__ENCRYPTED__"
 STRATEGY = "__STRATEGY__"
 DATA = "data"
-FIELDS = (MARKER, STRATEGY, DATA)
+KEY_ID = "__KEY__"
+"""Optional: the id of the key that wrote the value, where keys are chosen per tenant."""
+FIELDS = (MARKER, STRATEGY, DATA, KEY_ID)
 NO_STRATEGY = ""
 """The strategy of a v0 envelope, which carries none. Codecs list it in ``opens``."""
 _NOT_BASE64 = "malformed envelope: data is not standard base64"

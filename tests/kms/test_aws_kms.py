@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from inngest_codecs import DecryptionError, Encryptor, KeyConfigError
-from inngest_codecs.envelope import DATA, STRATEGY
+from inngest_codecs.envelope import DATA, KEY_ID, STRATEGY
 from inngest_codecs.errors import EncryptionError
+from inngest_codecs.tenants import KeyRevokedError
 
 from .conftest import kms_module
 
@@ -244,3 +245,18 @@ def test_no_data_key_shows_in_reprs_or_messages(local_kms: Any, kms_key: str) ->
     for text in texts:
         for form in forms:
             assert form not in text
+
+
+def test_a_tenant_key_held_in_kms(kms_key: str) -> None:
+    tenant_keys = {"acme": {"key": kms_key, "codec": "aws-kms"}, "globex": "local-globex-key"}
+    keyring = Encryptor("local-default-key", tenant_keys=tenant_keys)
+    sealed = keyring.for_tenant("acme").encrypt({"ssn": "123-45-6789"})
+    assert sealed["__STRATEGY__"] == "inngest-codecs/aws-kms" and sealed[KEY_ID] == kms_key
+    assert keyring.for_tenant("acme").decrypt(sealed) == {"ssn": "123-45-6789"}
+    shredded = Encryptor(
+        "local-default-key",
+        tenant_keys={"globex": "local-globex-key"},
+        revoked_key_ids=[kms_key],
+    )
+    with pytest.raises(KeyRevokedError):
+        shredded.for_tenant("acme").decrypt(sealed)

@@ -144,14 +144,11 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_key_id(args: argparse.Namespace) -> int:
-    from ..codecs.aesgcm import derive
-    from ..keys import KeySet
-
     key, fallbacks = _keys(args)
-    rows = [("KEY", "AES-GCM KEY ID")]
+    rows = [("KEY", f"KEY ID ({args.codec})")]
     for index, given in enumerate((key, *fallbacks)):
-        _, key_id = derive(KeySet.build(given).primary)
-        rows.append(("primary" if index == 0 else f"fallback #{index}", key_id.hex()))
+        key_id = registry.load_codec(args.codec, given).key_ids[0]
+        rows.append(("primary" if index == 0 else f"fallback #{index}", key_id))
     _print_table(rows)
     return EXIT_OK
 
@@ -279,8 +276,14 @@ def _parser() -> argparse.ArgumentParser:
     add("codecs", "list the installed codecs", cmd_codecs)
     keygen = add("keygen", "print a new random key", cmd_keygen)
     keygen.add_argument("--codec", default="secretbox", help="codec the key is for")
-    key_id = add("key-id", "print the key id each key gets in aes-gcm envelopes", cmd_key_id)
+    key_id = add("key-id", "print the key id each key gets in a codec's envelopes", cmd_key_id)
     add_keys(key_id, codec=False)
+    key_id.add_argument(
+        "--codec",
+        default="aes-gcm",
+        help="the codec whose key ids to print (default aes-gcm; per-tenant envelopes "
+        "name the id their codec gives the key)",
+    )
     encrypt = add("encrypt", "encrypt a JSON value into an envelope", cmd_encrypt)
     add_keys(encrypt, fallbacks=False)
     encrypt.add_argument("--compression", choices=["zstd"], help="compress before encrypting")

@@ -23,6 +23,7 @@ from typing import Any
 import inngest
 
 from ..errors import CodecError
+from ..tenants import tenant_of
 from . import forwarding, sealing, steps
 from .binding import Factory, FactoryMethods
 from .failures import run_error
@@ -42,7 +43,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         super().__init__(client, raw_request)
         self._factory = factory
         self._settings = settings = factory.settings
-        self._encryptor = factory.encryptor
+        self._encryptor = self._run_encryptor = factory.encryptor
         self._fields = settings.event_encryption_field
         self._request = SignedRequest(raw_request)
         self._sizes = RunSizes(factory.guard)
@@ -55,7 +56,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         try:
             for event in events:
                 plain = event.data
-                event.data = self._seal(plain, states)
+                event.data = self._seal(plain, states, event)
                 self._sizes.event(event.name, {"name": event.name, "data": event.data}, plain)
         except CodecError as error:
             raise (run_error(error) if states else error) from None
@@ -72,13 +73,15 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
                 max_age=settings.max_signature_age, max_skew=settings.max_clock_skew
             )
         self._sizes.arrived(function.id, memos, ctx.events)
+        tenant = tenant_of(ctx.event, settings.tenant_from)
+        self._run_encryptor = encryptor = self._encryptor.for_tenant(tenant)
         state = forwarding.RunState(
-            self._encryptor,
+            encryptor,
             self._fields,
             owner=ctx,
             function_level=self._factory.is_function_level(self),
         )
-        opener = Opener(self._encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
+        opener = Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
         opener.memos(memos)
         opener.events(ctx)
         if settings.decrypt_only:
@@ -99,10 +102,10 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             # None carries nothing, and is what planned, sleeping and waiting steps report.
             if result.has_output() and result.output is not None:
                 plain = result.output
-                result.output = self._encryptor.encrypt(plain)
+                result.output = self._run_encryptor.encrypt(plain)
                 self._sizes.output(result.step, result.output, plain)
             if result.error is not None and self._settings.encrypt_errors:
-                result.error = sealing.seal(result.error, self._encryptor)
+                result.error = sealing.seal(result.error, self._run_encryptor)
         except CodecError as error:
             raise run_error(error) from None
 
@@ -111,12 +114,20 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             forwarding.leave(self._token)
             self._token = None
 
-    def _seal(self, data: Any, states: tuple[forwarding.RunState, ...]) -> dict[str, Any]:
-        return forwarding.seal_event_data(data, states, self._encryptor, self._fields)
+    def _seal(
+        self, data: Any, states: tuple[forwarding.RunState, ...], event: object
+    ) -> dict[str, Any]:
+        """Seal event data under the key of the tenant the event names, else of the run."""
+        tenant = tenant_of(event, self._settings.tenant_from)
+        if tenant is not None:
+            encryptor = self._encryptor.for_tenant(tenant)
+        else:
+            encryptor = states[-1].encryptor if states else self._encryptor
+        return forwarding.seal_event_data(data, states, encryptor, self._fields)
 
     def _seal_payload(self, data: Any) -> dict[str, Any]:
         try:
-            sealed = self._seal(data, forwarding.active())
+            sealed = self._seal(data, forwarding.active(), {"data": data})
             self._sizes.event(INVOKED_EVENT, {"name": INVOKED_EVENT, "data": sealed}, data)
         except CodecError as error:
             raise run_error(error) from None

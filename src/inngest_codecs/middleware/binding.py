@@ -20,6 +20,7 @@ from ..config import ENV_KEY, EncryptionSettings
 from ..errors import KeyConfigError
 from ..keys import KeyInput
 from ..limits import SizeGuard
+from ..tenants import TenantFrom
 from . import forwarding
 
 if TYPE_CHECKING:
@@ -99,6 +100,9 @@ class FactoryMethods:
         max_step_output_bytes: int | None = _NOT_GIVEN,
         max_event_bytes: int | None = _NOT_GIVEN,
         max_run_state_bytes: int | None = _NOT_GIVEN,
+        tenant_keys: Mapping[str, object] | None = _NOT_GIVEN,
+        tenant_from: TenantFrom | None = _NOT_GIVEN,
+        revoked_key_ids: Sequence[str] = _NOT_GIVEN,
         allow_plaintext_ai_infer: bool = _NOT_GIVEN,
         **unknown: Any,
     ) -> Factory:
