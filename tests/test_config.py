@@ -95,12 +95,16 @@ SAMPLES: dict[str, tuple[object, str]] = {
     "max_clock_skew": (30, "30"),
     "cache_size": (0, "0"),
     "compression": ("zstd", "zstd"),
+    "uncompressed": (["secrets", "step-1"], "secrets,step-1"),
     "max_decompressed_bytes": (1024, "1024"),
     "offload_over": (None, "off"),
     "offload_store": (None, None),
     "max_step_output_bytes": (1000, "1000"),
     "max_event_bytes": (None, "none"),
     "max_run_state_bytes": (5000, "5000"),
+    "tenant_keys": ({"acme": "acme-key"}, '{"acme": "acme-key"}'),
+    "tenant_from": ("data.tenant_id", "data.tenant_id"),
+    "revoked_key_ids": (["ab12cd34"], "ab12cd34"),
     "allow_plaintext_ai_infer": (True, "on"),
 }
 

@@ -130,6 +130,12 @@ SETTINGS: tuple[Setting, ...] = (
         choices=("zstd",),
     ),
     Setting(
+        "uncompressed",
+        "names",
+        (),
+        "event fields and step ids whose values are never compressed",
+    ),
+    Setting(
         "max_decompressed_bytes",
         "bytes",
         DEFAULT_MAX_DECOMPRESSED_BYTES,
@@ -394,6 +400,7 @@ class EncryptionSettings:
     max_clock_skew: float
     cache_size: int
     compression: str | None
+    uncompressed: tuple[str, ...]
     max_decompressed_bytes: int
     offload_over: int | None
     offload_store: str | None

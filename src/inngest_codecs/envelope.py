@@ -11,6 +11,7 @@ readers ignore it.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -45,8 +46,12 @@ def build(strategy: str, blob: bytes) -> dict[str, Any]:
 
 def size(strategy: str, data_length: int) -> int:
     """Bytes of the compact JSON of an envelope whose ``data`` has ``data_length`` characters."""
-    label = len(json.dumps(strategy, ensure_ascii=False).encode("utf-8"))
-    return _FRAME + label + data_length
+    return _FRAME + _label_size(strategy) + data_length
+
+
+@functools.lru_cache(maxsize=64)
+def _label_size(strategy: str) -> int:
+    return len(json.dumps(strategy, ensure_ascii=False).encode("utf-8"))
 
 
 def base64_length(blob_length: int) -> int:

@@ -44,12 +44,18 @@ def encoded_size(value: object) -> int:
     """Bytes of ``value`` as compact UTF-8 JSON; an envelope is measured without encoding it."""
     if (
         type(value) is dict
-        and len(value) == 3
         and value.get(envelope.MARKER) is True
         and type(strategy := value.get(envelope.STRATEGY)) is str
         and type(data := value.get(envelope.DATA)) is str
     ):
-        return envelope.size(strategy, len(data))
+        if len(value) == 3:
+            return envelope.size(strategy, len(data))
+        if len(value) == 4 and type(key_id := value.get(envelope.KEY_ID)) is str:
+            return (
+                envelope.size(strategy, len(data))
+                + len(f',"{envelope.KEY_ID}":')
+                + len(orjson.dumps(key_id))
+            )
     try:
         return len(orjson.dumps(value))
     except TypeError:  # what orjson does not take (big integers, odd keys): the strict encoder

@@ -40,6 +40,7 @@ def test_ai_infer_allowed_is_warned_about_once(
     client = make_client(allow_plaintext_ai_infer=True)
     fn = ask(client)
     steps._warned.clear()
+    steps._checked_functions.clear()
     with caplog.at_level(logging.WARNING, logger="inngest_codecs"):
         for _ in range(2):
             result = mocked.trigger(fn, event({}), client, step_stubs={"ask": {"answer": 42}})
@@ -66,6 +67,7 @@ def test_expressions_on_encrypted_fields_are_warned_about(
         return None
 
     steps._warned.clear()
+    steps._checked_functions.clear()
     with caplog.at_level(logging.WARNING, logger="inngest_codecs"):
         mocked.trigger(fn, event({"id": "1"}), client, step_stubs={"wait": None})
         mocked.trigger(fn, event({"id": "2"}), client, step_stubs={"wait": None})

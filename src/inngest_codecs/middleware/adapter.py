@@ -45,7 +45,11 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._settings = settings = factory.settings
         self._encryptor = self._run_encryptor = factory.encryptor
         self._fields = settings.event_encryption_field
-        self._request = SignedRequest(raw_request)
+        self._uncompressed = frozenset(settings.uncompressed)
+        # Read now, when the checks apply: a framework request proxy (Flask's)
+        # may be gone by the time the hooks run in another task.
+        checked = settings.max_signature_age is not None and client.is_production
+        self._request = SignedRequest(raw_request) if checked else None
         self._sizes = RunSizes(factory.guard)
         self._token: contextvars.Token[tuple[forwarding.RunState, ...]] | None = None
 
@@ -68,7 +72,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         memos: inngest.StepMemos,
     ) -> None:
         settings = self._settings
-        if settings.max_signature_age is not None and self.client.is_production:
+        if self._request is not None and settings.max_signature_age is not None:
             self._request.check(
                 max_age=settings.max_signature_age, max_skew=settings.max_clock_skew
             )
@@ -102,7 +106,8 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             # None carries nothing, and is what planned, sleeping and waiting steps report.
             if result.has_output() and result.output is not None:
                 plain = result.output
-                result.output = self._run_encryptor.encrypt(plain)
+                compress = result.step is None or result.step.id not in self._uncompressed
+                result.output = self._run_encryptor.encrypt(plain, compress=compress)
                 self._sizes.output(result.step, result.output, plain)
             if result.error is not None and self._settings.encrypt_errors:
                 result.error = sealing.seal(result.error, self._run_encryptor)
@@ -123,7 +128,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             encryptor = self._encryptor.for_tenant(tenant)
         else:
             encryptor = states[-1].encryptor if states else self._encryptor
-        return forwarding.seal_event_data(data, states, encryptor, self._fields)
+        return forwarding.seal_event_data(data, states, encryptor, self._fields, self._uncompressed)
 
     def _seal_payload(self, data: Any) -> dict[str, Any]:
         try:

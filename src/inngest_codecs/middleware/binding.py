@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,16 +38,23 @@ class Factory:
         self.encryptor = settings.encryptor()
         self.guard = SizeGuard(settings.size_limits)
         self._middleware_class = middleware_class
+        self._served_clients: weakref.WeakKeyDictionary[inngest.Inngest, bool] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __call__(self, client: inngest.Inngest, raw_request: object) -> EncryptionMiddleware:
         return self._middleware_class(client, raw_request, factory=self)
 
     def is_function_level(self, middleware: EncryptionMiddleware) -> bool:
         """Whether this factory serves a function, not its client (then sends need help)."""
-        if any(registered is self for registered in middleware.client.middleware):
-            return False
-        _add_run_sends(middleware.client)
-        return True
+        client = middleware.client
+        known = self._served_clients.get(client)
+        if known is None:
+            known = not any(registered is self for registered in client.middleware)
+            if known:
+                _add_run_sends(client)
+            self._served_clients[client] = known
+        return known
 
     def __repr__(self) -> str:
         return f"<EncryptionMiddleware factory {self.settings!r}>"
@@ -94,6 +102,7 @@ class FactoryMethods:
         max_clock_skew: float = _NOT_GIVEN,
         cache_size: int = _NOT_GIVEN,
         compression: str | None = _NOT_GIVEN,
+        uncompressed: Sequence[str] = _NOT_GIVEN,
         max_decompressed_bytes: int = _NOT_GIVEN,
         offload_over: int | None = _NOT_GIVEN,
         offload_store: str | None = _NOT_GIVEN,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..encryptor import Encryptor
@@ -51,16 +51,20 @@ class RunState:
         self._ids: set[int] | None = None
 
     def note(self, value: object, name: str | None = None) -> None:
-        """``value`` was opened (under the event field ``name``, if any)."""
+        """``value`` was opened (under the event field ``name``, if any).
+
+        Cheap on purpose (it runs for every memoized step of every request): the
+        values are only walked when the run sends something.
+        """
         if name is not None:
             self.arrived.add(name)
-        if isinstance(value, (dict, list)) or (isinstance(value, str) and len(value) > 1):
-            # One-character strings are shared singletons in CPython: tracking
-            # them would match unrelated values.
-            self._roots.append(value)
-            self._ids = None
+        self._roots.append(value)
+        self._ids = None
 
     def _opened_ids(self) -> set[int]:
+        # Only containers and strings of two or more characters count: numbers,
+        # booleans and one-character strings are shared objects in CPython, so
+        # their identity would match unrelated values.
         if self._ids is None:
             ids: set[int] = set()
             stack = list(self._roots)
@@ -128,20 +132,32 @@ def seal_event_data(
     states: Iterable[RunState],
     encryptor: Encryptor | None = None,
     fields: tuple[str, ...] = (),
+    uncompressed: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """``data`` with every field the rules above select encrypted.
 
     ``encryptor`` and ``fields`` are the sending middleware's own; each run
-    state encrypts what it selects with its own encryptor.
+    state encrypts what it selects with its own encryptor. Fields named in
+    ``uncompressed`` are never compressed.
     """
     sealed = dict(data)
     done: set[str] = set()
     if encryptor is not None and fields:
-        sealed = encryptor.encrypt_event_data(sealed, fields)
+        sealed = _encrypt(encryptor, sealed, fields, uncompressed)
         done.update(fields)
     for state in states:
         extra = [name for name in state.fields_to_seal(data) if name not in done]
         if extra:
-            sealed = state.encryptor.encrypt_event_data(sealed, extra)
+            sealed = _encrypt(state.encryptor, sealed, extra, uncompressed)
             done.update(extra)
     return sealed
+
+
+def _encrypt(
+    encryptor: Encryptor, data: dict[str, Any], names: Sequence[str], uncompressed: frozenset[str]
+) -> dict[str, Any]:
+    plain = [name for name in names if name in uncompressed]
+    rest = [name for name in names if name not in uncompressed]
+    if plain:
+        data = encryptor.encrypt_event_data(data, plain, compress=False)
+    return encryptor.encrypt_event_data(data, rest) if rest else data

@@ -43,12 +43,15 @@ class Opener:
         try:
             opened = self._encryptor.decrypt(value)
         except CodecError as error:
-            if self._policy == "keep":
-                kept(error, where)
-                return value
-            raise run_error(error, self._policy) from None
+            return self._unopened(error, value, where)
         self._state.note(opened, name)
         return opened
+
+    def _unopened(self, error: CodecError, value: Any, where: str) -> Any:
+        if self._policy == "keep":
+            kept(error, where)
+            return value
+        raise run_error(error, self._policy) from None
 
     def event_data(self, data: Mapping[str, Any], where: str) -> dict[str, Any]:
         """Event data with every field holding an envelope opened, or its whole envelope."""
@@ -81,11 +84,21 @@ class Opener:
             raise run_error(failure, self._policy) from None
 
     def memos(self, memos: inngest.StepMemos) -> None:
-        """Open memoized step outputs, waited-for events, invoke results and step errors."""
+        """Open memoized step outputs, waited-for events, invoke results and step errors.
+
+        Every request of a run opens every memoized step again, so the common
+        case (a step output in an envelope) takes the shortest path.
+        """
+        decrypt, note = self._encryptor.decrypt, self._state.note
         for memo in memos.values():
             data = memo.data
-            if envelope.is_envelope(data):
-                memo.data = self.value(data, "a memoized step output")
+            if type(data) is dict and data.get(envelope.MARKER) is True:
+                try:
+                    memo.data = opened = decrypt(data)
+                except CodecError as error:
+                    memo.data = self._unopened(error, data, "a memoized step output")
+                else:
+                    note(opened)
             elif _is_event(data):
                 memo.data = {**data, "data": self.event_data(data["data"], "a waited-for event")}
             if memo.error is not None:

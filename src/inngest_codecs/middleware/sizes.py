@@ -14,6 +14,8 @@ import inngest
 
 from ..limits import SizeGuard, encoded_size
 
+ENVELOPE_ALLOWANCE = 160
+"""Bytes an envelope adds to its base64, at most: its fields, strategy and key id."""
 INVOKED_EVENT = "inngest/function.invoked"
 """The event an invoke payload becomes: Inngest limits it like any event."""
 
@@ -29,11 +31,21 @@ class RunSizes:
         self._state = 0
 
     def arrived(self, function_id: str, memos: inngest.StepMemos, events: list[Any]) -> None:
-        """Count the run's state as Inngest sent it (before anything is decrypted)."""
+        """Count the run's state as Inngest sent it (before anything is decrypted).
+
+        An envelope counts as its base64 plus :data:`ENVELOPE_ALLOWANCE`: this runs
+        on every request, over every memoized step, so it must not encode them.
+        """
         self._function_id = function_id
         if self._guard.limits.max_run_state_bytes is None:
             return
-        state = sum(encoded_size(memo.data) for memo in memos.values() if memo.data is not None)
+        state = 0
+        for memo in memos.values():
+            data = memo.data
+            if type(data) is dict and type(sealed := data.get("data")) is str:
+                state += len(sealed) + ENVELOPE_ALLOWANCE
+            elif data is not None:
+                state += encoded_size(data)
         self._state = state + sum(encoded_size(event.data) for event in events)
 
     def output(self, step: Any, sent: object, plaintext: object) -> None:

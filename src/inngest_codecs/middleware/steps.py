@@ -46,6 +46,10 @@ class UnsupportedSDKError(CodecError):
     """The installed inngest SDK does not have the shape this middleware guards."""
 
 
+_async_executions: dict[type, bool] = {}
+"""Whether an execution class's ``report_step`` is a coroutine function (asked once)."""
+
+
 def install(ctx: object, guard: Callable[[Any], None]) -> None:
     """Run ``guard(step_info)`` before every step of this request's execution."""
     execution = getattr(getattr(ctx, "step", None), "_execution", None)
@@ -57,7 +61,11 @@ def install(ctx: object, guard: Callable[[Any], None]) -> None:
         )
     if getattr(report_step, "guarded", False):
         return
-    if inspect.iscoroutinefunction(report_step):
+    kind = type(execution)
+    is_async = _async_executions.get(kind)
+    if is_async is None:
+        is_async = _async_executions[kind] = inspect.iscoroutinefunction(report_step)
+    if is_async:
 
         async def guarded_async(step_info: Any) -> Any:
             guard(step_info)
@@ -90,6 +98,8 @@ class StepGuard:
 
     def __call__(self, step_info: Any) -> None:
         op, opts = step_info.op, step_info.opts
+        if op is Opcode.STEP_RUN:  # the common case: its output is handled in transform_output
+            return
         if op not in CARRIES:
             raise PlaintextRefusedError(
                 f"step {step_info.display_name!r} has opcode {op.value}, which inngest-codecs "
@@ -135,6 +145,7 @@ def _field_pattern(field: str) -> re.Pattern[str]:
 
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
+_checked_functions: set[str] = set()
 
 
 def warn_once(key: str, message: str, *args: object) -> None:
@@ -149,8 +160,9 @@ def warn_once(key: str, message: str, *args: object) -> None:
 def warn_about_expressions(function: Any, fields: tuple[str, ...]) -> None:
     """Warn once per function whose flow-control expressions read an encrypted field."""
     function_id = getattr(function, "id", None)
-    if not isinstance(function_id, str) or f"fn:{function_id}" in _warned:
+    if not isinstance(function_id, str) or function_id in _checked_functions:
         return
+    _checked_functions.add(function_id)
     try:
         config = function.get_config("http://localhost").main.to_dict()
     except Exception:  # a config we cannot read is the SDK's business, not a reason to fail
@@ -166,9 +178,6 @@ def warn_about_expressions(function: Any, fields: tuple[str, ...]) -> None:
             function_id,
             ", ".join(readers),
         )
-    else:
-        with _warned_lock:
-            _warned.add(f"fn:{function_id}")
 
 
 def _strings(value: object, path: str) -> list[tuple[str, str]]:
