@@ -402,6 +402,20 @@ def output_type_validation_error(h: Harness) -> None:
     failed_run_opens(h, run, "ValidationError", ssn)
 
 
+@case()
+def our_own_errors_name_no_data(h: Harness) -> None:
+    email = h.secret("email-key")
+    client = h.client()  # encrypt_errors off: our own messages must hold no data anyway
+
+    def flow(ctx: Any) -> Iterator[Any]:
+        yield from ()
+        return {ctx.event.data["encrypted"]: {"since": float("nan")}}
+
+    run = h.trigger(client, [h.function(client, "unencodable", flow)], {"encrypted": email})
+    assert run.status == "failed" and "EncodingError" in str(run.error)
+    assert "non-finite float" in str(run.error)
+
+
 @case(Opcode.STEP_RUN)
 def on_failure_handler(h: Harness) -> None:
     ssn, handled = h.secret("failed-ssn"), h.secret("handled")
