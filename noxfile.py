@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import os
+import re
+from pathlib import Path
 
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+"""Every supported Python; CI runs the oldest and the newest (README.md)."""
+
+
+def _find_pyenv_pythons() -> None:
+    """Let nox find each Python pyenv installed: pyenv's shims hide all but the selected one."""
+    versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    if not versions.is_dir():
+        return
+    found = [v for v in versions.iterdir() if re.fullmatch(r"3\.1[0-3]\.\d+", v.name)]
+    newest = {}
+    for version in sorted(found, key=lambda v: [int(part) for part in v.name.split(".")]):
+        newest[version.name.rsplit(".", 1)[0]] = version / "bin"
+    os.environ["PATH"] = os.pathsep.join([*map(str, newest.values()), os.environ["PATH"]])
+
+
+_find_pyenv_pythons()
 
 PLUGINS = [
     "plugins/inngest-codecs-example",
@@ -17,7 +37,7 @@ PLUGINS = [
 ]
 
 
-@nox.session
+@nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The test suite, with the plugins installed as separate distributions."""
     session.install(".[test]", *PLUGINS)
