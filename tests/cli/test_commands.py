@@ -302,7 +302,8 @@ def test_inspect_escapes_everything_taken_from_the_input() -> None:
         ("1" * 5000, "an integer of more than"),
         ("[" * 100_000, "nested too deeply"),
         ('{"a": Infinity}', "NaN or Infinity"),
-        ('{"a": 1,}', "line 1, column 9"),
+        # Python 3.13 points at the comma itself, earlier versions just after it.
+        ('{"a": 1,}', "not valid JSON (line 1, column "),
         ("", "is empty"),
     ],
 )
