@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import registry
-from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, EncryptionSettings, split_keys
+from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, EncryptionSettings
+from ..config_values import split_keys
 from ..documents import describe, find_envelopes, open_with_report
 from ..encryptor import Encryptor
 from ..errors import (
