@@ -15,7 +15,6 @@ accepts, never a key. Unknown names (a mapping key, a keyword, an
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -198,6 +197,8 @@ _ALIASES = {alias: s.name for s in SETTINGS for alias in s.aliases}
 
 
 def _hint(name: str, known: Sequence[str]) -> str:
+    import difflib  # only when a name is wrong
+
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(known))}"
 

@@ -10,7 +10,6 @@ setting and what it takes, never a key.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -71,6 +70,8 @@ def _mapping(value: Any, where: str, from_text: bool) -> dict[str, Any]:
         return {}
     if from_text and isinstance(value, str):
         try:
+            import json  # only for settings given as text
+
             value = json.loads(value) if value.strip() else {}
         except ValueError:
             raise KeyConfigError(f"{where} must be a JSON object") from None

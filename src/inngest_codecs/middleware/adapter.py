@@ -24,7 +24,7 @@ import inngest
 
 from ..errors import CodecError
 from ..tenants import tenant_of
-from . import forwarding, sealing, steps
+from . import forwarding, steps
 from .binding import Factory, FactoryMethods
 from .failures import run_error
 from .opening import Opener
@@ -110,7 +110,9 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
                 result.output = self._run_encryptor.encrypt(plain, compress=compress)
                 self._sizes.output(result.step, result.output, plain)
             if result.error is not None and self._settings.encrypt_errors:
-                result.error = sealing.seal(result.error, self._run_encryptor)
+                from .sealing import seal  # only when errors are encrypted
+
+                result.error = seal(result.error, self._run_encryptor)
         except CodecError as error:
             raise run_error(error) from None
 

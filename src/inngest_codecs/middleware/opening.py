@@ -15,7 +15,6 @@ import inngest
 from .. import envelope
 from ..encryptor import Encryptor
 from ..errors import CodecError, EncodingError
-from . import sealing
 from .failures import DecryptionFailurePolicy, kept, run_error
 from .forwarding import RunState
 
@@ -76,7 +75,9 @@ class Opener:
 
     def error(self, error: Any, where: str) -> None:
         try:
-            sealing.open_error(error, self._encryptor)
+            from .sealing import open_error  # only when an error comes back
+
+            open_error(error, self._encryptor)
         except CodecError as failure:
             if self._policy == "keep":
                 kept(failure, where)
