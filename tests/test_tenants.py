@@ -104,3 +104,10 @@ def test_tenant_settings_from_the_environment_and_their_mistakes() -> None:
     ]:
         with pytest.raises(KeyConfigError, match=phrase):
             EncryptionSettings.from_mapping({"key": "k", "tenant_keys": bad}).encryptor()
+
+
+def test_inspect_reports_the_key_id_a_tenant_envelope_names() -> None:
+    from inngest_codecs.documents import describe
+
+    sealed = Encryptor("d", tenant_keys={"acme": "acme-key"}).for_tenant("acme").encrypt(1)
+    assert describe(sealed).key_id == key_id("acme-key")

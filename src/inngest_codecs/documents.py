@@ -118,10 +118,12 @@ def describe(value: dict[str, Any]) -> EnvelopeInfo:
         blob = envelope.decode_base64(data) if isinstance(data, str) else None
     except EncodingError:
         blob = None
+    key_id = codec.key_id_of(blob) if codec is not None and blob is not None else None
+    named = value.get(envelope.KEY_ID)  # written with per-tenant keys, for every codec
     return EnvelopeInfo(
         strategy=strategy if isinstance(strategy, str) else None,
         codec=codec.name if codec is not None else None,
-        key_id=codec.key_id_of(blob) if codec is not None and blob is not None else None,
+        key_id=key_id or (named if isinstance(named, str) else None),
         size=len(blob) if blob is not None else None,
     )
 
