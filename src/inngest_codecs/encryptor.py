@@ -92,7 +92,7 @@ class Encryptor:
         encryption when that makes them smaller. Compressed values open whatever
         this is set to, up to ``max_decompressed_bytes`` each. ``offload_over``
         puts every value whose envelope would be larger than that many bytes in
-        ``offload_store`` (a :class:`~inngest_codecs.offload.Store` or its URL)
+        ``offload_store`` (a [`Store`][inngest_codecs.offload.Store] or its URL)
         and returns a small envelope referring to it; a reader needs
         ``offload_store`` to open those.
         """

@@ -1,9 +1,9 @@
-"""The size guard applied where payloads leave a run (see :mod:`inngest_codecs.limits`).
+"""The size guard applied where payloads leave a run (see `inngest_codecs.limits`).
 
 Inngest refuses a step output over 4 MB, an event over its plan's limit and a
 run whose state (its events and every output so far) passes 32 MB. Each check
 runs on what is about to be sent, after encryption, and raises
-:class:`~inngest_codecs.errors.PayloadTooLargeError` before anything leaves.
+[`PayloadTooLargeError`][inngest_codecs.errors.PayloadTooLargeError] before anything leaves.
 """
 
 from __future__ import annotations
