@@ -46,9 +46,13 @@ def _is_name(default: object) -> bool:
 
 
 def _runtime_object(obj: griffe.Object) -> Any:
-    """The imported object ``obj`` documents, or None."""
+    """The imported object ``obj`` documents, or None (its module needs an extra that is
+    not installed: then the name stays, and docs/check_site.py reports it if shown)."""
     module_path = obj.module.path
-    found: Any = importlib.import_module(module_path)
+    try:
+        found: Any = importlib.import_module(module_path)
+    except ImportError:
+        return None
     for part in obj.path[len(module_path) + 1 :].split("."):
         found = inspect.getattr_static(found, part, None)
         if found is None:
