@@ -1,13 +1,13 @@
 """The Codec protocol: bytes in, bytes out, under a set of keys.
 
-Writing a codec
----------------
-Subclass :class:`Codec`, set the two class attributes and implement the two
+**Writing a codec.** Subclass [`Codec`][], set the two class attributes and implement the two
 methods, then declare the class in your distribution's metadata under the
-entry-point group ``inngest_codecs.codecs``::
+entry-point group ``inngest_codecs.codecs``:
 
-    [project.entry-points."inngest_codecs.codecs"]
-    my-codec = "my_package.codec:MyCodec"
+```toml
+[project.entry-points."inngest_codecs.codecs"]
+my-codec = "my_package.codec:MyCodec"
+```
 
 The entry-point name must equal ``name``. The contract:
 
@@ -18,18 +18,18 @@ The entry-point name must equal ``name``. The contract:
 - ``opens`` lists further strategies the codec can decrypt (older formats).
 - ``authenticated`` is ``False`` only for formats that cannot detect altered
   data (legacy formats kept for migration).
-- The constructor receives a :class:`~inngest_codecs.keys.KeySet` and the
+- The constructor receives a [`KeySet`][] and the
   codec-specific keyword options a user passed; reject unknown options and
-  unusable keys with :class:`~inngest_codecs.errors.KeyConfigError`.
+  unusable keys with [`KeyConfigError`][].
 - ``encrypt`` always uses ``keys.primary`` and must never produce the same
   output twice for the same input (random nonces).
 - ``decrypt`` tries ``keys.decryption_keys`` and raises
-  :class:`~inngest_codecs.errors.DecryptionError` when none opens the data or it
+  [`DecryptionError`][] when none opens the data or it
   was altered. It must raise nothing else for any input, however malformed.
-  Pass ``permanent=True`` to :meth:`Codec.failure` only when no key could ever
+  Pass ``permanent=True`` to [`Codec.failure`][] only when no key could ever
   open the bytes (too short, altered under a configured key): the middleware
   ends the run then, and retries otherwise, so a missing key can be added.
-- ``encrypt`` raises :class:`~inngest_codecs.errors.EncryptionError` when it
+- ``encrypt`` raises [`EncryptionError`][inngest_codecs.errors.EncryptionError] when it
   cannot encrypt right now (a key service is down); nothing is sent then.
 - Codecs never see JSON or envelopes, and no message they raise contains a
   key, a plaintext or a ciphertext.
@@ -73,7 +73,7 @@ class Codec(abc.ABC):
     def failure(
         self, message: str = "no configured key opens this value", *, permanent: bool = False
     ) -> DecryptionError:
-        """A :class:`DecryptionError` that reports what this codec tried.
+        """A [`DecryptionError`][] that reports what this codec tried.
 
         ``permanent=True`` says no configuration could ever open the value
         (malformed, or altered under a configured key).

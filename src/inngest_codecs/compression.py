@@ -2,7 +2,7 @@
 
 Ciphertext does not compress, so compression has to happen to the plaintext
 JSON, before the codec sees it. A compressed value's envelope carries the
-strategy of its codec followed by :data:`SUFFIX` (``inngest/libsodium+zstd``),
+strategy of its codec followed by `SUFFIX` (``inngest/libsodium+zstd``),
 so a reader that does not know the suffix refuses it by name instead of
 handing compressed bytes to a JSON parser.
 
@@ -53,7 +53,7 @@ def _zstd() -> ModuleType:
 def compress(plaintext: bytes) -> bytes | None:
     """The zstd frame of ``plaintext`` when it is shorter, else ``None``.
 
-    Values under :data:`MIN_BYTES` are not tried. Each thread keeps its own compressor.
+    Values under `MIN_BYTES` are not tried. Each thread keeps its own compressor.
     """
     if len(plaintext) < MIN_BYTES:
         return None
@@ -66,7 +66,7 @@ def compress(plaintext: bytes) -> bytes | None:
 
 
 def decompress(frame: bytes, limit: int, strategy: str | None = None) -> bytes:
-    """The bytes ``frame`` holds, or :class:`DecompressionError`.
+    """The bytes ``frame`` holds, or [`DecompressionError`][].
 
     Never produces more than ``limit`` bytes: a frame that would is refused
     once ``limit + 1`` bytes are out, whatever size its header claims. One

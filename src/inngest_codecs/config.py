@@ -4,11 +4,11 @@ Each setting has one canonical name, used as the keyword argument of
 ``EncryptionMiddleware.factory``, as the key of a configuration mapping
 (``from_config``), and, upper-cased behind ``INNGEST_ENCRYPTION_``, as an
 environment variable (``from_env``); the command line uses it as a flag where
-the setting applies there. :data:`SETTINGS` is the table; docs/configuration.md
+the setting applies there. `SETTINGS` is the table; docs/configuration.md
 shows it, generated from here.
 
 Values are checked when the settings are built, at start-up: a mistake raises
-:class:`~inngest_codecs.errors.KeyConfigError` naming the setting and what it
+[`KeyConfigError`][] naming the setting and what it
 accepts, never a key. Unknown names (a mapping key, a keyword, an
 ``INNGEST_ENCRYPTION_*`` variable) are refused with the closest known name.
 """
@@ -212,7 +212,7 @@ def _read(setting: Setting, value: Any, where: str, from_text: bool) -> Any:
 
 
 class EncryptionSettings:
-    """Checked values of every setting in :data:`SETTINGS`, as read-only attributes."""
+    """Checked values of every setting in `SETTINGS`, as read-only attributes."""
 
     key: Any
     fallback_keys: tuple[str | bytes, ...]

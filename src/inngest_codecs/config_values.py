@@ -3,7 +3,7 @@
 A reader takes ``(value, where, from_text)``: the value as given, how messages
 should name the setting, and whether the value came from text (the environment
 or a config file), where ``"true"``, ``"a,b"``, ``"off"`` and JSON objects are
-read as what they spell. Every mistake is a :class:`KeyConfigError` naming the
+read as what they spell. Every mistake is a `KeyConfigError` naming the
 setting and what it takes, never a key.
 """
 

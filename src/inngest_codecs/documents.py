@@ -2,7 +2,7 @@
 
 A run's output, an event, or a whole export copied from the dashboard can hold
 envelopes at any depth. These walk the document without knowing its shape. An
-error whose message was sealed (:mod:`inngest_codecs.sealed_errors`) counts as
+error whose message was sealed (`inngest_codecs.sealed_errors`) counts as
 an envelope at ``<path>.message``; opening it restores ``message`` and ``stack``.
 """
 
@@ -56,7 +56,7 @@ def open_envelopes(
 ) -> tuple[Any, list[tuple[str, CodecError]]]:
     """``document`` with every envelope replaced by ``opener(envelope)``.
 
-    Envelopes that ``opener`` cannot open (a :class:`CodecError`) stay in
+    Envelopes that ``opener`` cannot open (a [`CodecError`][]) stay in
     place; they are returned with their paths. The input is not modified.
     """
     failures: list[tuple[str, CodecError]] = []
@@ -105,7 +105,7 @@ class EnvelopeInfo:
 
 
 def describe(value: dict[str, Any]) -> EnvelopeInfo:
-    """:class:`EnvelopeInfo` for one envelope; never raises for a malformed one."""
+    """[`EnvelopeInfo`][] for one envelope; never raises for a malformed one."""
     strategy = value.get(envelope.STRATEGY, envelope.NO_STRATEGY)
     data = value.get(envelope.DATA)
     codec = None
@@ -155,7 +155,7 @@ class OpenReport:
 
 
 def open_with_report(document: Any, encryptor: Encryptor) -> OpenReport:
-    """:func:`open_envelopes` with ``encryptor``, reporting path, strategy, codec and key
+    """[`open_envelopes`][] with ``encryptor``, reporting path, strategy, codec and key
     id for every envelope, opened or not. The input is not modified."""
     found = dict(find_envelopes(document))
     paths = {id(value): where for where, value in found.items()}

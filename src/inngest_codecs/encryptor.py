@@ -94,12 +94,12 @@ class Encryptor:
         encryption when that makes them smaller. Compressed values open whatever
         this is set to, up to ``max_decompressed_bytes`` each. ``offload_over``
         puts every value whose envelope would be larger than that many bytes in
-        ``offload_store`` (a :class:`~inngest_codecs.offload.Store` or its URL)
+        ``offload_store`` (a [`Store`][inngest_codecs.offload.Store] or its URL)
         and returns a small envelope referring to it; a reader needs
         ``offload_store`` to open those.
 
-        ``tenant_keys`` maps tenant ids to their own keys (:mod:`inngest_codecs.tenants`):
-        :meth:`for_tenant` gives the Encryptor of a tenant, which shares every
+        ``tenant_keys`` maps tenant ids to their own keys (see `inngest_codecs.tenants`):
+        [`Encryptor.for_tenant`][] gives the Encryptor of a tenant, which shares every
         other setting. With tenants, every envelope names the id of the key that
         wrote it, and a value under a key listed in ``revoked_key_ids`` is refused
         for good (crypto-shredding).

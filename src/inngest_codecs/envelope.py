@@ -4,8 +4,8 @@
 
 ``data`` is standard base64 (with padding) of the codec's bytes. An envelope
 without ``__STRATEGY__`` is the TypeScript package's first format ("v0"); it is
-reported with the strategy :data:`NO_STRATEGY`. Values written under per-tenant
-keys also carry ``"__KEY__": "<key id>"`` (:mod:`inngest_codecs.tenants`); other
+reported with the strategy [`NO_STRATEGY`][]. Values written under per-tenant
+keys also carry ``"__KEY__": "<key id>"`` (see `inngest_codecs.tenants`); other
 readers ignore it.
 """
 
@@ -63,7 +63,7 @@ _FRAME = len(f'{{"{MARKER}":true,"{STRATEGY}":,"{DATA}":""}}')
 
 
 def parse(envelope: Mapping[str, Any]) -> tuple[str, bytes]:
-    """``(strategy, codec bytes)`` of a well-formed envelope, else :class:`EncodingError`."""
+    """``(strategy, codec bytes)`` of a well-formed envelope, else [`EncodingError`][]."""
     strategy = envelope.get(STRATEGY, NO_STRATEGY)
     if not isinstance(strategy, str):
         raise EncodingError(f"malformed envelope: {STRATEGY} is {type(strategy).__name__}")
@@ -77,7 +77,7 @@ def parse(envelope: Mapping[str, Any]) -> tuple[str, bytes]:
 
 
 def decode_base64(data: str) -> bytes:
-    """Standard base64 with padding; anything else is :class:`EncodingError`.
+    """Standard base64 with padding; anything else is [`EncodingError`][].
 
     As strict as ``binascii.a2b_base64(data, strict_mode=True)``: only the 64
     letters, padding where it belongs, no whitespace.

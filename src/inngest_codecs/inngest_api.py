@@ -53,7 +53,7 @@ def _is_url(text: str) -> bool:
 
 
 class InngestAPI:
-    """Look up runs and events; every failure is an :class:`InngestAPIError` subclass."""
+    """Look up runs and events; every failure is an [`InngestAPIError`][] subclass."""
 
     def __init__(
         self,

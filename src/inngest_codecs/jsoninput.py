@@ -1,6 +1,6 @@
 """Untrusted JSON text in: the strict reader, with a message that names the real problem.
 
-:func:`strictjson.loads <inngest_codecs.strictjson.loads>` decides what is
+[`strictjson.loads`][] decides what is
 accepted, so a document is refused exactly when the rest of the package would
 refuse it. When it refuses, the text is examined again to say why, and where:
 not UTF-8, a syntax error at a line and column (with a hint when the text is
@@ -26,7 +26,7 @@ _decoder = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def read_json(data: bytes, where: str = "the input") -> Any:
-    """The JSON value in ``data``, or :class:`EncodingError` saying why ``where`` is refused."""
+    """The JSON value in ``data``, or [`EncodingError`][] saying why ``where`` is refused."""
     try:
         return strictjson.loads(data)
     except EncodingError as refusal:

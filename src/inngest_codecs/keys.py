@@ -124,7 +124,7 @@ class KeySet:
         ``key`` is one key, or a list whose first item is the primary key and
         whose other items are fallbacks (the TypeScript form). ``fallback_keys``
         is ``None``, one key, or a list or tuple of keys. Keys are ``str`` or
-        ``bytes``; anything else is a :class:`KeyConfigError` naming the type.
+        ``bytes``; anything else is a [`KeyConfigError`][] naming the type.
         """
         given = _as_list(key, "the encryption key")
         if not given:

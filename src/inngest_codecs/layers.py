@@ -105,7 +105,7 @@ class Layers:
             self._store = open_store(offload_store)
         self._offload = (offload_over, self._store) if offload_over and self._store else None
         self.writes = self._compression is not None or offload_over is not None
-        """Whether :meth:`seal` does anything the codec alone would not."""
+        """Whether `seal` does anything the codec alone would not."""
 
     def seal(self, plaintext: bytes, *, compress: bool = True) -> dict[str, Any]:
         """The envelope of ``plaintext``: compressed when that is on and saves bytes,

@@ -2,10 +2,10 @@
 
 Encryption makes a value about a third larger (base64) plus a small envelope,
 so an output that fitted in plain JSON can stop fitting once encrypted, and
-Inngest's own refusal does not say why. :class:`SizeGuard` measures what is
-about to be sent and raises :class:`~inngest_codecs.errors.PayloadTooLargeError`
+Inngest's own refusal does not say why. [`SizeGuard`][] measures what is
+about to be sent and raises [`PayloadTooLargeError`][]
 over a limit, naming the step, function or event, both sizes, the limit and
-the remedies; over :data:`WARN_AT` of a limit it logs a warning, once per name.
+the remedies; over `WARN_AT` of a limit it logs a warning, once per name.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _limit(value: int | None, setting: str) -> int | None:
 class SizeLimits(NamedTuple):
     """Inngest's limits, in bytes of JSON as sent; ``None`` turns a check off.
 
-    Checked when a :class:`SizeGuard` is built from them.
+    Checked when a [`SizeGuard`][] is built from them.
     """
 
     max_step_output_bytes: int | None = DEFAULT_MAX_STEP_OUTPUT_BYTES
@@ -89,7 +89,7 @@ _REMEDIES = {
 
 
 class SizeGuard:
-    """Checks payloads against :class:`SizeLimits` before they are sent.
+    """Checks payloads against [`SizeLimits`][] before they are sent.
 
     One guard serves a whole process (the warnings it has given are remembered
     across requests). ``sent`` is a payload as it will leave, after encryption;

@@ -13,7 +13,7 @@ The trust rules, because an installed distribution can declare anything:
 - two distributions declaring one name, or one strategy, are both refused
   with an error naming both; nothing picks one of them silently;
 - a plugin that fails to import, or does not hold a
-  :class:`~inngest_codecs.codec.Codec` named like its entry point, is skipped
+  [`Codec`][] named like its entry point, is skipped
   with a warning; the other codecs stay available.
 """
 
@@ -233,7 +233,7 @@ def _install_hint(registry: _Registry) -> str:
 
 
 def codec_class(name: str) -> type[Codec]:
-    """The codec class registered under ``name``, or :class:`UnknownCodecError`."""
+    """The codec class registered under ``name``, or [`UnknownCodecError`][]."""
     registry = _registry()
     info = registry.named(name)
     if info is None:
@@ -246,7 +246,7 @@ def codec_class(name: str) -> type[Codec]:
 
 
 def codec_for_strategy(strategy: str) -> type[Codec]:
-    """The codec class that opens envelopes of ``strategy``, or :class:`UnknownCodecError`."""
+    """The codec class that opens envelopes of ``strategy``, or [`UnknownCodecError`][]."""
     registry = _registry()
     info = registry.for_strategy(strategy)
     if info is not None:

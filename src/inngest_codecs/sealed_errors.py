@@ -5,7 +5,7 @@ sealed error keeps its ``name`` readable; its ``message`` becomes a fixed,
 human-readable prefix followed by the compact JSON of an envelope holding
 ``{"message": ..., "stack": ...}``; its ``stack`` becomes a placeholder. The
 prefix tells whoever reads the dashboard what this is and how to open it;
-:mod:`inngest_codecs.documents` (the CLI, the codec server) and the middleware
+[`inngest_codecs.documents`][] (the CLI, the codec server) and the middleware
 open it.
 """
 
@@ -34,7 +34,7 @@ def is_sealed(message: object) -> bool:
 
 
 def sealed_envelope(message: str) -> dict[str, Any]:
-    """The envelope inside a sealed message, or :class:`EncodingError`."""
+    """The envelope inside a sealed message, or [`EncodingError`][]."""
     try:
         found = strictjson.loads(message[len(PREFIX) :].encode("utf-8"))
     except (EncodingError, UnicodeEncodeError):

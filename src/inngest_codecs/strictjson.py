@@ -10,7 +10,7 @@ One rule set, both ways. A value travels when it holds only:
   the standard library and the rest of the Inngest SDK do);
 - nesting within the interpreter's recursion limit, and no cycles.
 
-:func:`dumps` refuses a value that breaks a rule; :func:`loads` refuses a
+[`dumps`][] refuses a value that breaks a rule; [`loads`][] refuses a
 document whose value would break one (``NaN`` and ``Infinity`` literals,
 numbers such as ``1e400`` that only infinity can hold, escaped lone
 surrogates, over-long integers). So whatever ``loads`` returns, ``dumps``
@@ -62,7 +62,7 @@ _int_digit_limit = getattr(sys, "get_int_max_str_digits", _no_int_digit_limit)
 
 
 def dumps(value: object) -> bytes:
-    """``value`` as compact UTF-8 JSON bytes, or :class:`EncodingError`."""
+    """``value`` as compact UTF-8 JSON bytes, or [`EncodingError`][]."""
     try:
         encoded = orjson.dumps(value)
         marshal.dumps(value)  # type: ignore[arg-type]
@@ -78,7 +78,7 @@ def dumps(value: object) -> bytes:
 
 
 def loads(data: bytes) -> object:
-    """The value of strict JSON bytes, or :class:`EncodingError` naming no content."""
+    """The value of strict JSON bytes, or [`EncodingError`][] naming no content."""
     if 0 < _int_digit_limit() < _READER_INT_DIGITS:
         return _checked_loads(data)  # the interpreter allows fewer digits than msgspec reads
     try:

@@ -4,11 +4,11 @@ A multi-tenant service gives each customer a key of their own: a local key or
 a key held by a service (``codec="aws-kms"``). Every value written for a tenant
 is encrypted under that tenant's keys, and its envelope names the key that wrote
 it, by key id (``"__KEY__"``), never the key. Codecs still see one key set each:
-a tenant is just another :class:`~inngest_codecs.encryptor.Encryptor`.
+a tenant is just another `Encryptor`.
 
 Erasing a tenant's data is removing its key: everything written under it can no
 longer be opened. Listing the key's id in ``revoked_key_ids`` makes the refusal
-final (:class:`KeyRevokedError`), so runs that still hold such values end at once
+final (`KeyRevokedError`), so runs that still hold such values end at once
 instead of being retried in the hope a key comes back.
 
 A tenant key is given as a key (``"k"``, or ``["new", "old"]``) or as a mapping

@@ -1,7 +1,7 @@
 """``inngest-codecs demo``: a real app, a real SDK, real HTTP, and what crossed the wire.
 
 The app runs on loopback against the stand-in server of
-:mod:`inngest_codecs.testing` (a test double: there is no Inngest account and
+[`inngest_codecs.testing`][] (a test double: there is no Inngest account and
 no network). Everything printed on the right is what the stand-in really
 received and stored; the event and the run's output are read back through its
 REST API with the same client as ``inngest-codecs run`` and the viewer.

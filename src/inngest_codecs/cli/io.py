@@ -1,7 +1,7 @@
 """Reading JSON documents or JSON lines, writing results, showing progress.
 
 Input is read as bytes by the project's strict reader
-(:func:`~inngest_codecs.jsoninput.read_json`), so the command line refuses
+([`read_json`][]), so the command line refuses
 exactly what the rest of the package refuses. Output is strict JSON or
 nothing: a value JSON cannot carry is an error, never ``Infinity``. Text taken
 from untrusted input is escaped before it reaches a terminal.
@@ -72,7 +72,7 @@ def read_documents(source: str, *, lines: bool) -> Iterator[Any]:
 
 
 def write_document(document: Any, *, lines: bool) -> None:
-    """``document`` as JSON on stdout (indented, or one line), or :class:`EncodingError`."""
+    """``document`` as JSON on stdout (indented, or one line), or [`EncodingError`][]."""
     try:
         text = json.dumps(
             document, ensure_ascii=False, allow_nan=False, indent=None if lines else 2
@@ -117,7 +117,7 @@ def pick(document: Any, path: str | None, opener: Callable[[Any], Any] | None = 
     """The part of ``document`` at ``path`` (the whole document when ``path`` is ``None``).
 
     An envelope met on the way is opened with ``opener``, so a path can lead
-    into encrypted data; without an opener it is an :class:`InputError`.
+    into encrypted data; without an opener it is an `InputError`.
     """
     if path is None:
         return document

@@ -1,15 +1,19 @@
 """AES-256-GCM from ``cryptography``, with a key id so decryption picks its key at once.
 
-Byte layout of the ciphertext (format version 1; ``docs/format.md`` is the spec)::
+Byte layout of the ciphertext (format version 1; ``docs/format.md`` is the spec):
 
-    version (1 byte, 0x01) || key id (4 bytes) || nonce (12 bytes)
-        || GCM ciphertext || tag (16 bytes)
+```text
+version (1 byte, 0x01) || key id (4 bytes) || nonce (12 bytes)
+    || GCM ciphertext || tag (16 bytes)
+```
 
 Derivation from a key's bytes (UTF-8 of a key string, or raw bytes), both
-HKDF-SHA256 with no salt::
+HKDF-SHA256 with no salt:
 
-    encryption key = HKDF(ikm, info=b"inngest-codecs/aes-256-gcm/v1 key",    length=32)
-    key id         = HKDF(ikm, info=b"inngest-codecs/aes-256-gcm/v1 key id", length=4)
+```text
+encryption key = HKDF(ikm, info=b"inngest-codecs/aes-256-gcm/v1 key",    length=32)
+key id         = HKDF(ikm, info=b"inngest-codecs/aes-256-gcm/v1 key id", length=4)
+```
 
 The associated data is ``version || key id || strategy`` (the strategy as
 ASCII), so none of them can be changed without the tag failing.

@@ -2,7 +2,7 @@
 
 Byte-compatible with ``@inngest/middleware-encryption`` 2.x (its LibSodium
 strategy) and ``inngest-encryption`` 0.1.0: the key is the unkeyed BLAKE2b-256
-of the UTF-8 key string (bytes keys: see :func:`derive_key`), and the
+of the UTF-8 key string (bytes keys: see `derive_key`), and the
 ciphertext is ``nonce (24 bytes) || box`` with a fresh random nonce.
 """
 

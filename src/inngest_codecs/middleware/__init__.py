@@ -1,4 +1,4 @@
-"""The Inngest middleware: the adapter and the rules it applies (see :mod:`.adapter`)."""
+"""The Inngest middleware: the adapter and the rules it applies (see `adapter`)."""
 
 from .adapter import EncryptionMiddleware
 from .binding import Factory

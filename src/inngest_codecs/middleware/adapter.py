@@ -1,17 +1,19 @@
-"""The Inngest adapter: a thin map of the SDK's middleware hooks onto an :class:`Encryptor`.
+"""The Inngest adapter: a thin map of the SDK's middleware hooks onto an [`Encryptor`][].
 
-A drop-in for ``inngest_encryption.EncryptionMiddleware``::
+A drop-in for ``inngest_encryption.EncryptionMiddleware``:
 
-    client = inngest.Inngest(
-        app_id="my-app",
-        middleware=[EncryptionMiddleware.factory(key, codec="aes-gcm")],
-    )
+```python
+client = inngest.Inngest(
+    app_id="my-app",
+    middleware=[EncryptionMiddleware.factory(key, codec="aes-gcm")],
+)
+```
 
-The rules live beside it: :mod:`.requests` (replayed requests), :mod:`.opening`
-and :mod:`.failures` (what comes in, and what a failure does to the run),
-:mod:`.forwarding` (what arrived encrypted leaves encrypted), :mod:`.steps` (the
-guard every step passes), :mod:`.sealing` (encrypted errors), :mod:`.sizes`
-(Inngest's size limits) and :mod:`.binding` (settings to factories).
+The rules live beside it: `requests` (replayed requests), `opening`
+and `failures` (what comes in, and what a failure does to the run),
+`forwarding` (what arrived encrypted leaves encrypted), `steps` (the
+guard every step passes), `sealing` (encrypted errors), `sizes`
+(Inngest's size limits) and `binding` (settings to factories).
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ from .sizes import INVOKED_EVENT, RunSizes
 class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
     """Encrypts what the SDK sends to Inngest and decrypts what comes back.
 
-    Create it with :meth:`factory`, :meth:`from_env` or :meth:`from_config`;
-    they check the settings and build the codec once, at start-up.
+    Create it with [`factory`][inngest_codecs.middleware.EncryptionMiddleware.factory],
+    [`from_env`][inngest_codecs.middleware.EncryptionMiddleware.from_env] or
+    [`from_config`][inngest_codecs.middleware.EncryptionMiddleware.from_config]; they check
+    the settings and build the codec once, at start-up.
     """
 
     def __init__(self, client: inngest.Inngest, raw_request: object, *, factory: Factory) -> None:

@@ -3,7 +3,7 @@
 The factory checks the settings and builds the Encryptor once, at start-up;
 it then makes one middleware per request. When it is registered on a function
 rather than on the client, the SDK runs ``client.send`` without it, so the
-first such run adds :class:`RunSends` to the client: it encrypts what a run
+first such run adds `RunSends` to the client: it encrypts what a run
 registered per function sends, and does nothing outside such runs.
 """
 
@@ -31,7 +31,7 @@ _NOT_GIVEN: Any = object()
 
 
 class Factory:
-    """Builds an :class:`EncryptionMiddleware` per request from checked settings."""
+    """Builds an [`EncryptionMiddleware`][] per request from checked settings."""
 
     def __init__(self, middleware_class: type[EncryptionMiddleware], settings: EncryptionSettings):
         self.settings = settings
@@ -83,7 +83,7 @@ def _add_run_sends(client: inngest.Inngest) -> None:
 
 
 class FactoryMethods:
-    """The ways to make a middleware factory; all go through :class:`EncryptionSettings`."""
+    """The ways to make a middleware factory; all go through [`EncryptionSettings`][]."""
 
     @classmethod
     def factory(
@@ -120,9 +120,9 @@ class FactoryMethods:
         Takes what ``inngest_encryption.EncryptionMiddleware.factory`` takes
         (``secret_key``, ``decrypt_only``, ``event_encryption_field``,
         ``fallback_decryption_keys``), plus every other setting of
-        :data:`inngest_codecs.config.SETTINGS` under its name. Without
+        `inngest_codecs.config.SETTINGS` under its name. Without
         ``secret_key``, the key comes from ``INNGEST_ENCRYPTION_KEY``. A
-        misspelled argument is a :class:`KeyConfigError` naming the closest one.
+        misspelled argument is a [`KeyConfigError`][] naming the closest one.
         """
         given = dict(locals())
         values = {

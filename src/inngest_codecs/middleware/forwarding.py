@@ -6,7 +6,7 @@ outputs, invoke results, waited-for events. A function that passes such a value
 on (``step.send_event``, ``client.send``, ``step.invoke``) would otherwise send
 it in plaintext, since only the configured field is encrypted on the way out.
 
-So each run keeps a :class:`RunState`. A top-level field of an event's data that
+So each run keeps a `RunState`. A top-level field of an event's data that
 leaves during the run is encrypted when
 
 1. its name is one of the configured event fields,

@@ -1,7 +1,7 @@
 """Opening what reaches a function: memoized steps and the triggering events.
 
 Every envelope is opened under the ``on_decryption_failure`` policy, and every
-opened value is noted in the run's :class:`~.forwarding.RunState`, so it cannot
+opened value is noted in the run's `RunState`, so it cannot
 leave the run in plaintext later.
 """
 

@@ -86,7 +86,7 @@ class SignedRequest:
         self.signatures = None if self.connect else signatures_of(raw_request)
 
     def check(self, *, max_age: float, max_skew: float, now: float | None = None) -> None:
-        """Raise :class:`RequestRefusedError` unless it carries one signature made about now."""
+        """Raise `RequestRefusedError` unless it carries one signature made about now."""
         if self.connect:
             return
         if self.signatures is None:

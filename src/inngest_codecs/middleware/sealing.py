@@ -1,8 +1,8 @@
 """Step and function errors sealed on the way out and opened on the way back.
 
-With ``encrypt_errors=True`` an error leaves as a :class:`SealedError`: the
+With ``encrypt_errors=True`` an error leaves as a `SealedError`: the
 same name, code, retry behaviour and retry time as the original, with the
-message and stack encrypted (:mod:`inngest_codecs.sealed_errors`). Memoized
+message and stack encrypted (`inngest_codecs.sealed_errors`). Memoized
 step errors come back sealed and are opened before the function sees them, so
 code that catches a ``StepError`` reads the original message.
 """
@@ -49,7 +49,7 @@ class SealedError(sdk_errors.Error):
 
 
 class SealedRetryAfterError(SealedError, inngest.RetryAfterError):
-    """A sealed :class:`inngest.RetryAfterError`: Inngest still learns when to retry."""
+    """A sealed `inngest.RetryAfterError`: Inngest still learns when to retry."""
 
     def __init__(
         self, name: str, message: str, stack: str, *, retry_after: datetime.datetime, quiet: bool

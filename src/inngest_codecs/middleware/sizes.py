@@ -1,9 +1,9 @@
-"""The size guard applied where payloads leave a run (see :mod:`inngest_codecs.limits`).
+"""The size guard applied where payloads leave a run (see `inngest_codecs.limits`).
 
 Inngest refuses a step output over 4 MB, an event over its plan's limit and a
 run whose state (its events and every output so far) passes 32 MB. Each check
 runs on what is about to be sent, after encryption, and raises
-:class:`~inngest_codecs.errors.PayloadTooLargeError` before anything leaves.
+[`PayloadTooLargeError`][inngest_codecs.errors.PayloadTooLargeError] before anything leaves.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class RunSizes:
     def arrived(self, function_id: str, memos: inngest.StepMemos, events: list[Any]) -> None:
         """Count the run's state as Inngest sent it (before anything is decrypted).
 
-        An envelope counts as its base64 plus :data:`ENVELOPE_ALLOWANCE`: this runs
+        An envelope counts as its base64 plus `ENVELOPE_ALLOWANCE`: this runs
         on every request, over every memoized step, so it must not encode them.
         """
         self._function_id = function_id

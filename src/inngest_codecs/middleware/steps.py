@@ -5,7 +5,7 @@ response plans several steps at once (``ctx.group.parallel``): an invoke
 planned in parallel would leave with its payload in plaintext. So the guard
 sits where every step passes, the execution's ``report_step``, on this
 request's own execution object, and handles each opcode by what it carries
-(:data:`CARRIES`). An opcode the table does not know is refused: nothing is sent
+(`CARRIES`). An opcode the table does not know is refused: nothing is sent
 until someone decides what it carries.
 """
 

@@ -1,9 +1,11 @@
 """The claim check: the value's ciphertext in a store, an encrypted reference to it in Inngest.
 
 The reference is the plaintext of an envelope whose strategy is the codec's
-followed by ``+offload`` (``inngest/libsodium+offload``)::
+followed by ``+offload`` (``inngest/libsodium+offload``):
 
-    0x00 || {"v":1,"store":"s3","sha256":"<64 hex>","size":1234,"strategy":"inngest/libsodium+zstd"}
+```text
+0x00 || {"v":1,"store":"s3","sha256":"<64 hex>","size":1234,"strategy":"inngest/libsodium+zstd"}
+```
 
 The leading NUL byte is there because no JSON text starts with it: a reader
 that ignores ``__STRATEGY__`` and parses whatever the codec opens (the
@@ -41,7 +43,7 @@ class Reference(NamedTuple):
 
     @classmethod
     def from_bytes(cls, plaintext: bytes, strategy: str) -> Reference:
-        """The reference in an opened claim check, or a permanent :class:`DecryptionError`."""
+        """The reference in an opened claim check, or a permanent [`DecryptionError`][]."""
         try:
             if not plaintext.startswith(MARK):
                 raise ValueError

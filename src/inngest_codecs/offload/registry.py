@@ -3,7 +3,7 @@
 The same trust rules as for codecs: the built-in name ``file`` cannot be taken
 by another distribution (skipped with a warning), two distributions declaring
 one name are both refused, and a plugin that fails to load or is not a
-:class:`Store` named like its entry point is skipped with a warning.
+[`Store`][] named like its entry point is skipped with a warning.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def available_stores() -> list[str]:
 
 
 def store_class(name: str) -> type[Store]:
-    """The store class registered under ``name``, or :class:`UnknownStoreError`."""
+    """The store class registered under ``name``, or [`UnknownStoreError`][]."""
     stores = _stores()
     if name in stores.conflicts:
         raise UnknownStoreError(stores.conflicts[name], installed=stores.names)

@@ -1,13 +1,13 @@
 """The Store protocol: where claim-checked values wait while Inngest holds their reference.
 
-Writing a store
----------------
-Subclass :class:`Store`, set ``name`` and implement three methods, then
+**Writing a store.** Subclass [`Store`][], set ``name`` and implement three methods, then
 declare the class in your distribution's metadata under the entry-point group
-``inngest_codecs.stores``::
+``inngest_codecs.stores``:
 
-    [project.entry-points."inngest_codecs.stores"]
-    gs = "my_package.store:GcsStore"
+```toml
+[project.entry-points."inngest_codecs.stores"]
+gs = "my_package.store:GcsStore"
+```
 
 The entry-point name must equal ``name``; it is also the scheme of the store's
 URL (``gs://bucket/prefix``), which is how users select it. The contract:
@@ -17,9 +17,9 @@ URL (``gs://bucket/prefix``), which is how users select it. The contract:
   that exists may overwrite it or keep it.
 - Objects hold ciphertext only; the framework checks every object it reads
   against its digest, so a store need not check integrity itself.
-- ``get`` raises :class:`~inngest_codecs.errors.StoredObjectMissingError` when
+- ``get`` raises [`StoredObjectMissingError`][inngest_codecs.errors.StoredObjectMissingError] when
   there is no such object, and both methods raise
-  :class:`~inngest_codecs.errors.StoreError` for anything else that goes wrong
+  [`StoreError`][inngest_codecs.errors.StoreError] for anything else that goes wrong
   (unreachable, refused). Messages name the store and the object, never its bytes.
 - Methods may be called from several threads at once.
 """
@@ -38,7 +38,7 @@ class Store(abc.ABC):
     @classmethod
     @abc.abstractmethod
     def from_url(cls, url: str) -> Store:
-        """The store a URL describes (its scheme is :attr:`name`)."""
+        """The store a URL describes (its scheme is `name`)."""
 
     @abc.abstractmethod
     def put(self, name: str, data: bytes) -> None:

@@ -1,8 +1,8 @@
 """``inngest-codecs serve``: a codec server and web viewer, on your side of the wire.
 
 Needs the ``serve`` extra (``pip install 'inngest-codecs[serve]'``: Starlette
-and uvicorn). :func:`~inngest_codecs.server.app.create_app` builds the ASGI
-app; :func:`~inngest_codecs.server.runner.serve` checks the settings and runs
+and uvicorn). [`create_app`][inngest_codecs.server.app.create_app] builds the ASGI
+app; `serve` checks the settings and runs
 it under uvicorn until interrupted. Importing this package needs neither.
 """
 

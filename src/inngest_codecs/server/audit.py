@@ -66,7 +66,7 @@ def outcome(status: int, details: dict[str, Any]) -> str:
 
 
 class AuditMiddleware:
-    """Writes one :class:`AuditLog` record for every HTTP request, whatever happens to it."""
+    """Writes one [`AuditLog`][] record for every HTTP request, whatever happens to it."""
 
     def __init__(self, app: ASGIApp, log: AuditLog) -> None:
         self.app = app

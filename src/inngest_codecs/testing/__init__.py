@@ -2,15 +2,17 @@
 
 This is a test double, not an Inngest server (which cannot be installed
 everywhere tests run). It drives the real ``inngest`` SDK over real HTTP on
-loopback::
+loopback:
 
-    with StandIn() as server:
-        client = inngest.Inngest(app_id="shop", middleware=[...], **server.client_options())
-        with serve_fastapi(client, [checkout]) as app:
-            client.send_sync(inngest.Event(name="shop/checkout", data={"encrypted": card}))
-            run = server.run(app.url, checkout.id, server.latest_event("shop/checkout"))
-        assert run.completed
-        assert_no_plaintext(server.recorder, card["number"])
+```python
+with StandIn() as server:
+    client = inngest.Inngest(app_id="shop", middleware=[...], **server.client_options())
+    with serve_fastapi(client, [checkout]) as app:
+        client.send_sync(inngest.Event(name="shop/checkout", data={"encrypted": card}))
+        run = server.run(app.url, checkout.id, server.latest_event("shop/checkout"))
+    assert run.completed
+    assert_no_plaintext(server.recorder, card["number"])
+```
 """
 
 from .recorder import Exchange, Recorder, assert_no_plaintext

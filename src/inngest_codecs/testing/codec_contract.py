@@ -1,15 +1,17 @@
-"""A test kit for codec authors: prove a codec keeps the contract of :mod:`inngest_codecs.codec`.
+"""A test kit for codec authors: prove a codec keeps the contract of `inngest_codecs.codec`.
 
-Subclass :class:`CodecContract` in a test module, name the codec class, and run
-pytest; every ``test_*`` method below becomes a test of your codec::
+Subclass [`CodecContract`][] in a test module, name the codec class, and run
+pytest; every ``test_*`` method below becomes a test of your codec:
 
-    from inngest_codecs.testing.codec_contract import CodecContract
-    from my_package import MyCodec
+```python
+from inngest_codecs.testing.codec_contract import CodecContract
+from my_package import MyCodec
 
 
-    class TestMyCodec(CodecContract):
-        codec_class = MyCodec
-        options = {"level": 3}  # codec options, when it takes any
+class TestMyCodec(CodecContract):
+    codec_class = MyCodec
+    options = {"level": 3}  # codec options, when it takes any
+```
 
 What is checked: round trips from 0 bytes to 1 MiB, never the same output
 twice, every flipped bit of a small ciphertext (and a sample of a large one)
@@ -19,8 +21,8 @@ encryption uses the primary key, malformed input raising only
 reprs or error messages, ``name`` and ``strategy`` declared and matching the
 installed entry point, and concurrent use from several threads.
 
-Override :meth:`CodecContract.new_key` when keys live elsewhere (a key
-service), :meth:`CodecContract.sample_plaintext` when the format carries only
+Override [`CodecContract.new_key`][] when keys live elsewhere (a key
+service), [`CodecContract.sample_plaintext`][] when the format carries only
 some plaintexts, and the class attributes to tune the effort. The kit
 generates its data from a fixed seed, so a failure repeats.
 """

@@ -17,7 +17,7 @@ class Exchange:
 
 
 class Recorder:
-    """Thread-safe list of :class:`Exchange` objects, in arrival order."""
+    """Thread-safe list of [`Exchange`][] objects, in arrival order."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

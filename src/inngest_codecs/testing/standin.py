@@ -5,8 +5,8 @@ It speaks just enough of the SDK protocol (``docs/SDK_SPEC.md`` in
 loopback: an event API that receives what clients send, and a runner that
 calls an app's serve endpoint with signed requests, memoizes what each step
 returns and calls again until the function finishes. The same address answers
-REST API lookups of runs and events (:mod:`~inngest_codecs.testing.rest_api`).
-Everything the SDK sends is kept in a :class:`~inngest_codecs.testing.recorder.Recorder`.
+REST API lookups of runs and events (`rest_api`).
+Everything the SDK sends is kept in a [`Recorder`][].
 
 It does not schedule, persist, rate-limit, evaluate ``if`` expressions or
 sleep; a ``step.sleep`` resolves at once and ``step.wait_for_event`` resolves
@@ -197,7 +197,7 @@ class StandIn:
 
         ``events`` is the triggering event (or a batch). With ``max_calls``,
         stop after that many call requests and return a run still
-        ``running``; :meth:`resume` carries it on, against the same app or a
+        ``running``; [`resume`][] carries it on, against the same app or a
         redeployed one.
         """
         batch = [dict(events)] if isinstance(events, Mapping) else [dict(e) for e in events]

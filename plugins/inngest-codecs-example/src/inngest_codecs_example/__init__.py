@@ -17,11 +17,11 @@ NONCE_SIZE = 12
 class ChaCha20Poly1305Codec(Codec):
     """ChaCha20-Poly1305 with SHA-256 of the key as the cipher key."""
 
-    name = "chacha20-poly1305"
-    strategy = "inngest-codecs-example/chacha20-poly1305"
+    name = "chacha20-poly1305"  # what users write
+    strategy = "inngest-codecs-example/chacha20-poly1305"  # in every envelope, forever
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
-        super().__init__(keys, **options)
+        super().__init__(keys, **options)  # refuses unknown options
         self._encryption = ChaCha20Poly1305(hashlib.sha256(keys.primary.material).digest())
         self._decryption = [
             ChaCha20Poly1305(hashlib.sha256(key.material).digest()) for key in keys.decryption_keys
@@ -34,10 +34,10 @@ class ChaCha20Poly1305Codec(Codec):
     def decrypt(self, ciphertext: bytes) -> bytes:
         nonce, sealed = ciphertext[:NONCE_SIZE], ciphertext[NONCE_SIZE:]
         if len(nonce) < NONCE_SIZE:
-            raise self.failure("ciphertext is too short", permanent=True)
+            raise self.failure("ciphertext is too short", permanent=True)  # never opens
         for aead in self._decryption:
             try:
                 return aead.decrypt(nonce, sealed, None)
             except InvalidTag:
                 continue
-        raise self.failure()
+        raise self.failure()  # a DecryptionError
