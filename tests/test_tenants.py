@@ -10,7 +10,8 @@ import pytest
 from inngest_codecs import DecryptionError, Encryptor, KeyConfigError
 from inngest_codecs.config import EncryptionSettings
 from inngest_codecs.envelope import KEY_ID
-from inngest_codecs.tenants import KeyRevokedError, tenant_of
+from inngest_codecs.errors import KeyRevokedError
+from inngest_codecs.tenants import tenant_of
 
 KEYS = {"acme": "acme-key", "globex": {"key": "globex-key", "codec": "aes-gcm"}}
 

@@ -359,8 +359,10 @@ def _default_text(setting: Setting) -> str:
         return "none"
     if isinstance(setting.default, bool):
         return str(setting.default).lower()
+    if isinstance(setting.default, float) and setting.default.is_integer():
+        return f"{int(setting.default):,}"
     if isinstance(setting.default, (int, float)):
-        return f"{setting.default:g}"
+        return f"{setting.default:,}"
     return f"`{setting.default}`"
 
 

@@ -73,6 +73,10 @@ class DecryptionError(CodecError):
         return f"{base} ({'; '.join(details)})" if details else base
 
 
+class KeyRevokedError(DecryptionError):
+    """The value was written under a key revoked on purpose (crypto-shredding): final."""
+
+
 class InngestAPIError(CodecError):
     """Inngest's REST API could not answer a lookup of a run or an event.
 

@@ -20,17 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import DecryptionError, KeyConfigError
+from .errors import DecryptionError, KeyConfigError, KeyRevokedError
 
 TenantFrom = str | Callable[[Any], object]
 """Where a tenant id is read: a dotted path into an event (``"data.tenant_id"``) or a
 function of the event."""
 
 _SPEC_FIELDS = frozenset({"key", "fallback_keys", "codec", "codec_options"})
-
-
-class KeyRevokedError(DecryptionError):
-    """The value was written under a key that was revoked on purpose (crypto-shredding)."""
 
 
 def tenant_spec(tenant: str, spec: object) -> dict[str, Any]:

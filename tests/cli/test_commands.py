@@ -366,3 +366,11 @@ def test_compressed_and_offloaded_values(tmp_path: Path) -> None:
     assert "not opened at $.offloaded: this value was offloaded to a 'file' store" in without.stderr
     unknown = cli("decrypt", "--key", KEY, "--offload-store", "gs://bucket", stdin=document)
     assert_clean_failure(unknown, 4)
+
+
+def test_a_path_through_an_envelope_is_not_called_empty() -> None:
+    sealed = Encryptor(KEY).encrypt({"card": "4111"})
+    result = cli("decrypt", "--key", KEY, "--path", "card", stdin=json.dumps(sealed))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == "4111"
+    assert "no envelope" not in result.stderr

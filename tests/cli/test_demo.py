@@ -62,4 +62,4 @@ def test_demo_fits_a_narrow_terminal_and_writes_nothing_unless_asked(tmp_path: P
 def test_demo_without_flask_says_what_to_install() -> None:
     result = cli_without("flask", "demo")
     assert_clean_failure(result, 4)
-    assert "inngest-codecs[demo]" in result.stderr
+    assert "pip install '.[demo]'" in result.stderr

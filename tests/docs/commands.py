@@ -39,13 +39,27 @@ def checkout_distributions() -> dict[str, Path]:
 
 
 def nox_sessions() -> set[str]:
+    """Every session name, with ``name-3.10`` and so on for sessions run on several Pythons."""
     tree = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
-    return {
-        node.name
+    lists = {
+        target.id: ast.literal_eval(node.value)
         for node in tree.body
-        if isinstance(node, ast.FunctionDef)
-        and any("session" in ast.unparse(decorator) for decorator in node.decorator_list)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.List)
+        for target in node.targets
+        if isinstance(target, ast.Name)
     }
+    names: set[str] = set()
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for decorator in node.decorator_list:
+            if "session" not in ast.unparse(decorator):
+                continue
+            names.add(node.name)
+            for keyword in getattr(decorator, "keywords", []):
+                if keyword.arg == "python" and isinstance(keyword.value, ast.Name):
+                    names.update(f"{node.name}-{v}" for v in lists.get(keyword.value.id, []))
+    return names
 
 
 def install_problems(command: str) -> list[str]:

@@ -67,6 +67,7 @@ GIVEN: dict[str, Given] = {
     "docs/format.md": Given(),
     "docs/payloads.md": Given(env=("INNGEST_ENCRYPTION_KEY",), aws=True),
     "docs/rotation.md": Given(),
+    "docs/tenants.md": Given(aws=True),
     "docs/migrating.md": Given(env=("INNGEST_ENCRYPTION_KEY",)),
     "docs/plugins.md": Given(),
     "docs/cross-language.md": Given(env=("INNGEST_ENCRYPTION_KEY",)),

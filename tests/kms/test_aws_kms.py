@@ -10,8 +10,7 @@ import pytest
 
 from inngest_codecs import DecryptionError, Encryptor, KeyConfigError
 from inngest_codecs.envelope import DATA, KEY_ID, STRATEGY
-from inngest_codecs.errors import EncryptionError
-from inngest_codecs.tenants import KeyRevokedError
+from inngest_codecs.errors import EncryptionError, KeyRevokedError
 
 from .conftest import kms_module
 

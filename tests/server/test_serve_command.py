@@ -78,4 +78,4 @@ def test_serve_refuses_what_would_expose_it() -> None:
 def test_serve_without_the_extra_says_what_to_install() -> None:
     result = cli_without("starlette", "serve", "--key", "k")
     assert_clean_failure(result, 4)
-    assert "pip install 'inngest-codecs[serve]'" in result.stderr
+    assert "pip install '.[serve]'" in result.stderr

@@ -75,7 +75,7 @@ def run_demo(codec: str, out: str | None = None) -> int:
 
     if importlib.util.find_spec("flask") is None:
         raise DemoUnavailable(
-            "the demo serves its app with Flask: pip install 'inngest-codecs[demo]'"
+            "the demo serves its app with Flask: from the checkout, pip install '.[demo]'"
         )
     import inngest
 

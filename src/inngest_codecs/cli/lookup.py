@@ -17,9 +17,15 @@ def _print_decrypted(args: argparse.Namespace, stored: Any) -> int:
     from . import _no_envelope_note, build_encryptor, report_unopened
 
     encryptor = build_encryptor(args)
-    report = open_with_report(pick(stored, args.path, encryptor.decrypt), encryptor)
+    on_the_way: list[object] = []  # envelopes --path led through
+
+    def open_on_the_way(value: Any) -> Any:
+        on_the_way.append(value)
+        return encryptor.decrypt(value)
+
+    report = open_with_report(pick(stored, args.path, open_on_the_way), encryptor)
     write_document(report.document, lines=False)
-    _no_envelope_note(len(report.opened) + len(report.failures), args)
+    _no_envelope_note(len(report.opened) + len(report.failures) + len(on_the_way), args)
     return report_unopened([(f.path, f.error) for f in report.failures])
 
 

@@ -26,7 +26,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     missing = [name for name in ("starlette", "uvicorn") if importlib.util.find_spec(name) is None]
     if missing:
         raise CliError(
-            f"serve needs {' and '.join(missing)}: pip install 'inngest-codecs[serve]'", EXIT_CONFIG
+            f"serve needs {' and '.join(missing)}: from the checkout, pip install '.[serve]'",
+            EXIT_CONFIG,
         )
     from ..inngest_api import InngestAPI
     from ..server.audit import AuditLog
