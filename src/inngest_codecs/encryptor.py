@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import envelope, registry, strictjson, tenants
+from . import envelope, registry, strictjson
 from .codec import Codec
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .errors import CodecError, EncodingError
@@ -132,6 +132,8 @@ class Encryptor:
                 revoked_key_ids=revoked_key_ids,
             )
             self._mark = self._codec.key_ids[0]
+            from . import tenants  # only where keys are chosen per tenant
+
             for tenant, spec in tenants.check_tenant_keys(tenant_keys).items():
                 member = Encryptor(**{**shared, **tenants.tenant_spec(tenant, spec)})
                 member._mark = member._codec.key_ids[0]
@@ -191,7 +193,9 @@ class Encryptor:
         if not envelope.is_envelope(value):
             return value
         if envelope.KEY_ID in value:  # type: ignore[operator]
-            tenants.check_key_id(value[envelope.KEY_ID], self._own_ids, self._revoked)  # type: ignore[index]
+            from .tenants import check_key_id  # only envelopes written per tenant name a key
+
+            check_key_id(value[envelope.KEY_ID], self._own_ids, self._revoked)  # type: ignore[index]
         return strictjson.loads(self._plaintext(value))  # type: ignore[arg-type]
 
     def _plaintext(self, sealed: dict[str, Any]) -> bytes:
