@@ -77,10 +77,16 @@ def _read_key_file(path: str) -> str:
         raise CliError(f"cannot read the key file {printable(path)}", EXIT_CONFIG) from None
 
 
-def _keys(args: argparse.Namespace) -> tuple[str, tuple[str, ...]]:
-    key = args.key or (_read_key_file(args.key_file) if args.key_file else os.environ.get(ENV_KEY))
-    if not key:
+def _flag_key(args: argparse.Namespace) -> str | None:
+    """The key given by --key or --key-file; a missing key is named here, for the CLI."""
+    key = args.key or (_read_key_file(args.key_file) if args.key_file else None)
+    if not key and not os.environ.get(ENV_KEY, "").strip():
         raise CliError(f"no key: pass --key or --key-file, or set {ENV_KEY}", EXIT_CONFIG)
+    return key or None
+
+
+def _keys(args: argparse.Namespace) -> tuple[str, tuple[str, ...]]:
+    key = _flag_key(args) or os.environ[ENV_KEY]
     fallbacks = tuple(getattr(args, "fallback_key", None) or ())
     if not fallbacks:
         fallbacks = split_keys(os.environ.get(ENV_FALLBACK_KEYS, ""))
@@ -108,11 +114,10 @@ def build_encryptor(args: argparse.Namespace) -> Encryptor:
     """The Encryptor of every command that needs keys, from the settings model: its flags
     (--key/--key-file, --fallback-key, --codec, --codec-option, --compression,
     --offload-store) over the INNGEST_ENCRYPTION_* variables."""
-    key, fallbacks = _keys(args)
     settings = EncryptionSettings.from_env(
-        overrides={
-            "key": key,
-            "fallback_keys": list(fallbacks),
+        overrides={  # flags not given are None: the environment fills them in
+            "key": _flag_key(args),
+            "fallback_keys": getattr(args, "fallback_key", None),
             "codec": getattr(args, "codec", None),
             "codec_options": _codec_options(args),
             "compression": getattr(args, "compression", None),
