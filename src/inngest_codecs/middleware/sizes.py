@@ -14,8 +14,6 @@ import inngest
 
 from ..limits import SizeGuard, encoded_size
 
-ENVELOPE_ALLOWANCE = 160
-"""Bytes an envelope adds to its base64, at most: its fields, strategy and key id."""
 INVOKED_EVENT = "inngest/function.invoked"
 """The event an invoke payload becomes: Inngest limits it like any event."""
 
@@ -33,19 +31,13 @@ class RunSizes:
     def arrived(self, function_id: str, memos: inngest.StepMemos, events: list[Any]) -> None:
         """Count the run's state as Inngest sent it (before anything is decrypted).
 
-        An envelope counts as its base64 plus `ENVELOPE_ALLOWANCE`: this runs
-        on every request, over every memoized step, so it must not encode them.
+        This runs on every request, over every memoized step: `encoded_size`
+        measures an envelope from its fields, without encoding it.
         """
         self._function_id = function_id
         if self._guard.limits.max_run_state_bytes is None:
             return
-        state = 0
-        for memo in memos.values():
-            data = memo.data
-            if type(data) is dict and type(sealed := data.get("data")) is str:
-                state += len(sealed) + ENVELOPE_ALLOWANCE
-            elif data is not None:
-                state += encoded_size(data)
+        state = sum(encoded_size(memo.data) for memo in memos.values() if memo.data is not None)
         self._state = state + sum(encoded_size(event.data) for event in events)
 
     def output(self, step: Any, sent: object, plaintext: object) -> None:
