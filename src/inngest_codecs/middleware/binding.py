@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import inngest
 
 from ..config import ENV_KEY, EncryptionSettings
+from ..config_env import env_secret
 from ..errors import KeyConfigError
 from ..keys import KeyInput
 from ..limits import SizeGuard
@@ -95,7 +96,7 @@ class FactoryMethods:
         codec: str = _NOT_GIVEN,
         codec_options: Mapping[str, Any] | None = _NOT_GIVEN,
         decrypt_only: bool = _NOT_GIVEN,
-        event_encryption_field: str | Sequence[str] = _NOT_GIVEN,
+        event_encryption_field: str | Sequence[str] | bool | Callable[[str], bool] = _NOT_GIVEN,
         encrypt_errors: bool = _NOT_GIVEN,
         on_decryption_failure: str = _NOT_GIVEN,
         max_signature_age: float | None = _NOT_GIVEN,
@@ -131,9 +132,9 @@ class FactoryMethods:
             if value is not _NOT_GIVEN and name not in ("cls", "secret_key", "unknown")
         }
         values.update(unknown)
-        values["key"] = secret_key if secret_key is not None else os.environ.get(ENV_KEY)
+        values["key"] = secret_key if secret_key is not None else env_secret(os.environ, ENV_KEY)
         if values["key"] is None:
-            raise KeyConfigError(f"no key: pass secret_key, or set {ENV_KEY}")
+            raise KeyConfigError(f"no key: pass secret_key, or set {ENV_KEY} (or {ENV_KEY}_FILE)")
         return cls.from_settings(EncryptionSettings(values))
 
     @classmethod
