@@ -49,6 +49,8 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._settings = settings = factory.settings
         self._encryptor = self._run_encryptor = factory.encryptor
         self._fields = settings.event_encryption_field
+        # The names known before any event is seen (none when a function chooses them).
+        self._named = self._fields if isinstance(self._fields, tuple) else ()
         self._uncompressed = frozenset(settings.uncompressed)
         # Read now, when the checks apply: a framework request proxy (Flask's)
         # may be gone by the time the hooks run in another task.
@@ -94,11 +96,11 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         opener.events(ctx)
         if settings.decrypt_only:
             return
-        steps.warn_about_expressions(function, self._fields)
+        steps.warn_about_expressions(function, self._named)
         guard = steps.StepGuard(
             self._seal_payload,
             allow_plaintext_ai_infer=settings.allow_plaintext_ai_infer,
-            fields=self._fields,
+            fields=self._named,
         )
         steps.install(ctx, guard)
         self._token = forwarding.enter(state)

@@ -23,10 +23,20 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeAlias
 
 from ..encryptor import Encryptor
+
+EventFields: TypeAlias = tuple[str, ...] | Callable[[str], bool]
+"""The configured event fields: names, or a function choosing a field by its name."""
+
+
+def chosen(fields: EventFields, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields of ``data`` that ``fields`` selects."""
+    if callable(fields):
+        return tuple(name for name in data if fields(name))
+    return fields
 
 
 class RunState:
@@ -37,7 +47,7 @@ class RunState:
     def __init__(
         self,
         encryptor: Encryptor,
-        fields: tuple[str, ...],
+        fields: EventFields,
         *,
         owner: object,
         function_level: bool,
@@ -96,10 +106,11 @@ class RunState:
 
     def fields_to_seal(self, data: Mapping[str, Any]) -> list[str]:
         """The fields of outgoing event data this run must encrypt."""
+        configured = chosen(self.fields, data)
         return [
             name
             for name, value in data.items()
-            if name in self.fields or name in self.arrived or self._holds_opened(value)
+            if name in configured or name in self.arrived or self._holds_opened(value)
         ]
 
 
@@ -131,7 +142,7 @@ def seal_event_data(
     data: Mapping[str, Any],
     states: Iterable[RunState],
     encryptor: Encryptor | None = None,
-    fields: tuple[str, ...] = (),
+    fields: EventFields = (),
     uncompressed: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """``data`` with every field the rules above select encrypted.
@@ -142,9 +153,10 @@ def seal_event_data(
     """
     sealed = dict(data)
     done: set[str] = set()
-    if encryptor is not None and fields:
-        sealed = _encrypt(encryptor, sealed, fields, uncompressed)
-        done.update(fields)
+    names = chosen(fields, data)
+    if encryptor is not None and names:
+        sealed = _encrypt(encryptor, sealed, names, uncompressed)
+        done.update(names)
     for state in states:
         extra = [name for name in state.fields_to_seal(data) if name not in done]
         if extra:
