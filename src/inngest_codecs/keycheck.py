@@ -14,7 +14,11 @@ rand -hex 16`` gives 128 bits, not 256). Nothing here ever returns or quotes a k
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
+
+from . import registry
+from .errors import CodecError
 
 STRONG_BYTES = 32
 """Key material below this many bytes is flagged as weak."""
@@ -90,3 +94,27 @@ def mismatch(key: object, codec: str, role: str = "the key") -> Finding | None:
         f"{role} was generated for {wanted} but the codec is {codec} "
         f"(set the codec to {wanted}, or make a key with keygen --codec {codec})",
     )
+
+
+def holds_material(codec: str) -> bool:
+    """Whether ``codec`` takes secret key material (not a reference to a key service's key,
+    whose codec says so by refusing to generate a key)."""
+    try:
+        registry.codec_class(codec).generate_key()
+    except CodecError:  # a key service's codec, or none installed: nothing to measure
+        return False
+    return True
+
+
+def findings(key: object, fallback_keys: Sequence[object], codec: str) -> list[Finding]:
+    """Everything `check` and `mismatch` find in the key and each fallback key."""
+    found: list[Finding] = []
+    if not holds_material(codec):
+        return found
+    roles = ["the key", *(f"fallback key #{i}" for i in range(1, len(fallback_keys) + 1))]
+    for role, given in zip(roles, (key, *fallback_keys), strict=True):
+        if isinstance(given, (str, bytes)):
+            found += check(given, role)
+        wrong = mismatch(given, codec, role)
+        found += [wrong] if wrong else []
+    return found

@@ -9,6 +9,7 @@ registered per function sends, and does nothing outside such runs.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import weakref
@@ -20,6 +21,7 @@ import inngest
 from ..config import ENV_KEY, EncryptionSettings
 from ..config_env import env_secret
 from ..errors import KeyConfigError
+from ..keycheck import findings
 from ..keys import KeyInput
 from ..limits import SizeGuard
 from ..tenants import TenantFrom
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from .adapter import EncryptionMiddleware
 
 _NOT_GIVEN: Any = object()
+logger = logging.getLogger("inngest_codecs")
 
 
 class Factory:
@@ -37,6 +40,8 @@ class Factory:
     def __init__(self, middleware_class: type[EncryptionMiddleware], settings: EncryptionSettings):
         self.settings = settings
         self.encryptor = settings.encryptor()
+        for finding in findings(settings.key, settings.fallback_keys, settings.codec):
+            logger.warning("inngest-codecs: %s", finding.message)
         self.guard = SizeGuard(settings.size_limits)
         self._middleware_class = middleware_class
         self._served_clients: weakref.WeakKeyDictionary[inngest.Inngest, bool] = (
