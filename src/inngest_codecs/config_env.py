@@ -38,16 +38,16 @@ class EnvValue(NamedTuple):
     variable: str
 
 
-def hint(name: str, known: Sequence[str], prefix: str = "") -> str:
+def hint(name: str, known: Sequence[str], prefix: str = "", otherwise: str = "") -> str:
     """A suggestion when one known name is close to ``name`` (compared without the
-    ``prefix`` they share), else the known names."""
+    ``prefix`` they share), else ``otherwise`` or the known names."""
     import difflib  # only when a name is wrong
 
     bare = {k.removeprefix(prefix): k for k in known}
     close = difflib.get_close_matches(name.removeprefix(prefix), list(bare), n=1, cutoff=0.75)
     if close:
         return f"; did you mean {bare[close[0]]!r}?"
-    return f"; known: {', '.join(sorted(known))}"
+    return otherwise or f"; known: {', '.join(sorted(known))}"
 
 
 def variables(settings: Iterable[Declared]) -> dict[str, str]:
@@ -72,7 +72,8 @@ def read_environment(
             continue
         name = known.get(variable)
         if name is None:
-            message = f"unknown variable {variable}{hint(variable, list(known), prefix)}"
+            elsewhere = f"; not one of the {prefix}* settings (docs/configuration.md lists them)"
+            message = f"unknown variable {variable}{hint(variable, list(known), prefix, elsewhere)}"
             if on_unknown is None:
                 raise KeyConfigError(message)
             on_unknown(message)

@@ -8,14 +8,13 @@ from typing import Any
 
 from ..documents import open_with_report
 from ..inngest_api import InngestAPI
+from .common import add_keys, add_path, build_encryptor, no_envelope_note, report_unopened
 from .io import pick, write_document
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 
 
 def _print_decrypted(args: argparse.Namespace, stored: Any) -> int:
-    from . import _no_envelope_note, build_encryptor, report_unopened
-
     encryptor = build_encryptor(args)
     on_the_way: list[object] = []  # envelopes --path led through
 
@@ -25,7 +24,7 @@ def _print_decrypted(args: argparse.Namespace, stored: Any) -> int:
 
     report = open_with_report(pick(stored, args.path, open_on_the_way), encryptor)
     write_document(report.document, lines=False)
-    _no_envelope_note(len(report.opened) + len(report.failures) + len(on_the_way), args)
+    no_envelope_note(len(report.opened) + len(report.failures) + len(on_the_way), args)
     return report_unopened([(f.path, f.error) for f in report.failures])
 
 
@@ -45,8 +44,6 @@ def cmd_event(args: argparse.Namespace) -> int:
 
 
 def add_commands(add: AddCommand) -> None:
-    from . import add_keys, add_path
-
     run = add("run", "print a function run from Inngest, decrypted", cmd_run)
     run.add_argument("run_id", metavar="RUN_ID")
     event = add("event", "print an event from Inngest, decrypted", cmd_event)

@@ -16,13 +16,12 @@ from ..server.settings import (
     ENV_TOKEN,
     check_settings,
 )
+from .common import EXIT_CONFIG, CliError, add_keys, build_encryptor
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from . import EXIT_CONFIG, CliError, build_encryptor
-
     missing = [name for name in ("starlette", "uvicorn") if importlib.util.find_spec(name) is None]
     if missing:
         raise CliError(
@@ -73,8 +72,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def add_command(add: AddCommand) -> None:
-    from . import add_keys
-
     serve = add("serve", "serve a codec server and web viewer on this machine", cmd_serve)
     add_keys(serve)
     serve.add_argument(
