@@ -60,7 +60,7 @@ class Given:
 GIVEN: dict[str, Given] = {
     "README.md": Given(),
     "docs/index.md": Given(env=("INNGEST_ENCRYPTION_KEY",)),
-    "docs/getting-started.md": Given(inngest=True, secrets=("Maria Garcia",)),
+    "docs/getting-started.md": Given(),  # its own script runs the stand-in and checks for leaks
     "docs/configuration.md": Given(env=("INNGEST_ENCRYPTION_KEY",)),
     "docs/middleware.md": Given(env=("INNGEST_ENCRYPTION_KEY",)),
     "docs/codecs.md": Given(),
