@@ -151,3 +151,14 @@ def test_weak_and_short_keys_are_flagged_without_showing_them(
     assert finding.level == level and phrase in finding.message
     assert str(key) not in finding.message
     assert check("z" * 32) == [] and check(bytes(32)) == [] and check("ab" * 32) == []
+
+
+def test_the_factory_logs_a_weak_key_and_a_key_made_for_another_codec(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="inngest_codecs"):
+        EncryptionMiddleware.factory("a", codec="aes-gcm")
+        EncryptionMiddleware.factory(generated("aes-gcm"), codec="secretbox")
+    messages = [record.getMessage() for record in caplog.records]
+    assert "inngest-codecs: the key is weak: 1 bytes of text, fewer than 32" in messages[0]
+    assert "the key was generated for aes-gcm but the codec is secretbox" in messages[1]

@@ -163,3 +163,18 @@ def test_help_says_decrypt_with_where_a_command_decrypts() -> None:
         text = " ".join(cli(command, "--help").stdout.split())
         assert "codec to decrypt with" in text and "codec to encrypt with" not in text, command
     assert "codec to encrypt with" in " ".join(cli("encrypt", "--help").stdout.split())
+
+
+def test_every_flag_that_takes_a_secret_has_a_file_form() -> None:
+    for command in ("encrypt", "decrypt", "key-id", "run", "event", "serve"):
+        text = cli(command, "--help").stdout
+        assert "--key-file" in text, command
+        if "--fallback-key " in text:
+            assert "--fallback-key-file" in text, command
+    assert "--token-file" in cli("serve", "--help").stdout
+
+
+def test_serve_reads_its_token_from_a_file() -> None:
+    result = cli("serve", "--key", KEY, "--token-file", "/no/such/token")
+    assert_clean_failure(result, 4)
+    assert "--token-file: cannot read '/no/such/token': No such file or directory" in result.stderr

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from .commands import run_script
 from .markdown import ROOT, blocks
 
 PAGE = ROOT / "docs" / "cli.md"
@@ -36,14 +37,7 @@ def test_the_page_shows_exactly_what_is_printed(command: str, tmp_path: Path) ->
     (tmp_path / "prod.key").write_text(key, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("INNGEST_")}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    ran = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    ran = run_script(script, tmp_path, env, timeout=120)
     assert ran.returncode == 0, ran.stderr
     key_id = r"[0-9a-f]{8}"  # the one thing that differs from key to key
     pattern = re.escape(shown).replace(re.escape("..."), key_id)

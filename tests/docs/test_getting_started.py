@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .commands import checked_commands
+from .commands import checked_commands, run_script
 from .markdown import ROOT, blocks
 from .reader import Reader
 
@@ -53,14 +53,7 @@ def test_getting_started_runs_in_a_fresh_virtual_environment(
     installs = [c for b in page if b.language == "sh" for c in checked_commands(b.text)[1]]
     assert installs, "the page installs the package"
     for command in installs:  # as printed, from the root of the checkout
-        ran = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", command],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=INSTALL_TIMEOUT,
-        )
+        ran = run_script(command, ROOT, env, timeout=INSTALL_TIMEOUT)
         assert ran.returncode == 0, f"{command!r} failed:\n{ran.stdout}\n{ran.stderr}"
     python = str(fresh_venv / "bin" / "python3")
     found = subprocess.run(

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..config_env import env_secret
 from ..server.settings import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY,
@@ -16,7 +17,7 @@ from ..server.settings import (
     ENV_TOKEN,
     check_settings,
 )
-from .common import EXIT_CONFIG, CliError, add_keys, build_encryptor
+from .common import EXIT_CONFIG, CliError, add_keys, build_encryptor, read_key_file
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 
@@ -32,7 +33,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..server.audit import AuditLog
     from ..server.runner import serve
 
-    token = args.token or os.environ.get(ENV_TOKEN) or None
+    from_file = read_key_file(args.token_file, "--token-file") if args.token_file else None
+    token = from_file or args.token or env_secret(os.environ, ENV_TOKEN) or None
     check_settings(args.host, token, args.allow_origin or ())
     encryptor = build_encryptor(args)
     api = InngestAPI.from_env()
@@ -84,6 +86,11 @@ def add_command(add: AddCommand) -> None:
         "--token",
         help=f"require 'Authorization: Bearer TOKEN' on every request (default: ${ENV_TOKEN}); "
         "needed on any address other than loopback",
+    )
+    serve.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help=f"read the token from this file (default: ${ENV_TOKEN}_FILE)",
     )
     serve.add_argument(
         "--allow-origin",
