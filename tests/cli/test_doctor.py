@@ -142,6 +142,12 @@ def test_a_round_trip_through_the_codecs_and_the_store(tmp_path: Path) -> None:
     env["INNGEST_ENCRYPTION_OFFLOAD_STORE"] = f"file://{tmp_path}/taken/store"
     status, lines = doctor(env)
     assert status == 4 and line(lines, "round trip").startswith("ERROR  round trip failed:")
+    options = {**DEV, "INNGEST_ENCRYPTION_KEY": KEY, "INNGEST_ENCRYPTION_CODEC_OPTIONS": '{"t": 1}'}
+    status, lines = doctor(options)
+    assert status == 4 and line(lines, "codec_options: set (t)")
+    assert line(lines, "round trip") == (
+        "ERROR  round trip failed: codec 'secretbox' takes no option(s) ['t']"
+    )
 
 
 def test_no_key_and_unreadable_key_files_are_errors(tmp_path: Path) -> None:

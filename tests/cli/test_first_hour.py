@@ -123,6 +123,13 @@ def test_weak_keys_and_keys_for_another_codec_are_said(args: list[str], warning:
             "it is one document, not JSON lines; drop --lines",
         ),
         (
+            ["encrypt", "--key", KEY, "--codec-option", "token=1"],
+            "1",
+            {},
+            4,
+            "codec 'secretbox' takes no option(s) ['token']",
+        ),
+        (
             ["decrypt", "--key", KEY, "--lines"],
             '{"a": 1}\n{"b": }\n',
             {},

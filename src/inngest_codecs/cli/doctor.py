@@ -24,6 +24,7 @@ from ..errors import CodecError, KeyConfigError, UnknownCodecError
 from ..keycheck import findings, holds_material, made_for
 from ..offload.registry import available_stores
 from .common import EXIT_CONFIG, EXIT_OK
+from .io import printable
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 
@@ -66,7 +67,13 @@ def _settings_lines(settings: EncryptionSettings, found: Mapping[str, EnvValue])
         name = setting.name
         if name not in found or name == "codec":
             continue
-        shown = "set" if setting.kind in SECRET_KINDS else str(getattr(settings, name))
+        value = getattr(settings, name)
+        if setting.kind in SECRET_KINDS:
+            shown = "set"
+        elif isinstance(value, Mapping):  # options may hold credentials: their names only
+            shown = "set (" + ", ".join(printable(str(k)) for k in value) + ")"
+        else:
+            shown = printable(str(value))
         lines.append(Line("ok", f"{name}: {shown} ({found[name].variable})"))
     return lines
 
@@ -176,7 +183,7 @@ def diagnose(environ: Mapping[str, str]) -> list[Line]:
         try:
             lines += _key_lines(settings)
             lines += _round_trip(settings, environ)
-        except CodecError as error:  # a key a codec refuses, a store that cannot be reached
+        except (CodecError, TypeError) as error:  # a key or options a codec refuses, a store
             kind = "not installed" if isinstance(error, UnknownCodecError) else "failed"
             lines.append(Line("error", f"round trip {kind}: {error}"))
     return lines + _inngest_lines(environ)
