@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import config_values
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
@@ -30,6 +30,9 @@ from .limits import (
     SizeLimits,
 )
 from .tenants import TenantFrom
+
+if TYPE_CHECKING:  # a store object is accepted as it is; the offload package loads on use
+    from .offload.store import Store
 
 ENV_PREFIX = "INNGEST_ENCRYPTION_"
 ENV_KEY = ENV_PREFIX + "KEY"
@@ -144,9 +147,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "offload_store",
-        "optional_name",
+        "store",
         None,
-        "URL of the object store for large values (needed to read them too)",
+        "the object store for large values (needed to read them too)",
         cli="--offload-store",
     ),
     Setting(
@@ -229,7 +232,7 @@ class EncryptionSettings:
     uncompressed: tuple[str, ...]
     max_decompressed_bytes: int
     offload_over: int | None
-    offload_store: str | None
+    offload_store: str | Store | None
     max_step_output_bytes: int | None
     max_event_bytes: int | None
     max_run_state_bytes: int | None

@@ -10,6 +10,7 @@ setting and what it takes, never a key.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -139,6 +140,18 @@ def _optional_name(value: Any, where: str, from_text: bool) -> str | None:
     return None if value is None else _name(value, where, from_text)
 
 
+def _store(value: Any, where: str, from_text: bool) -> Any:
+    """A store URL, or a `Store` object as it is (its own client and settings)."""
+    # A Store object means its module is loaded; importing it here would load the
+    # store registry into every service, most of which never offload.
+    loaded = sys.modules.get("inngest_codecs.offload.store")
+    if loaded is not None and isinstance(value, loaded.Store):
+        return value
+    if value is not None and not isinstance(value, str):
+        raise KeyConfigError(f"{where} must be a store URL or a Store object")
+    return _optional_name(value, where, from_text)
+
+
 def _names(value: Any, where: str, from_text: bool) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -190,6 +203,7 @@ READERS: dict[str, Callable[[Any, str, bool], Any]] = {
     "bytes": _bytes,
     "bytes_or_off": _bytes_or_off,
     "optional_name": _optional_name,
+    "store": _store,
     "names": _names,
     "tenant_keys": _tenant_keys,
     "tenant_from": _tenant_from,
@@ -209,6 +223,7 @@ KIND_TEXT = {
     "bytes": "bytes",
     "bytes_or_off": "bytes, or off (None)",
     "optional_name": "str, or none",
+    "store": "URL (in code, also a Store object), or none",
     "names": "list of str (text: comma-separated)",
     "tenant_keys": "mapping of tenant id to key (text: a JSON object)",
     "tenant_from": "dotted path (in code, also a function of the event)",

@@ -25,6 +25,7 @@ from ..tenants import TenantFrom
 from . import forwarding
 
 if TYPE_CHECKING:
+    from ..offload.store import Store
     from .adapter import EncryptionMiddleware
 
 _NOT_GIVEN: Any = object()
@@ -105,7 +106,7 @@ class FactoryMethods:
         uncompressed: Sequence[str] = _NOT_GIVEN,
         max_decompressed_bytes: int = _NOT_GIVEN,
         offload_over: int | None = _NOT_GIVEN,
-        offload_store: str | None = _NOT_GIVEN,
+        offload_store: str | Store | None = _NOT_GIVEN,
         max_step_output_bytes: int | None = _NOT_GIVEN,
         max_event_bytes: int | None = _NOT_GIVEN,
         max_run_state_bytes: int | None = _NOT_GIVEN,

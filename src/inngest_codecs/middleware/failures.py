@@ -1,11 +1,11 @@
 """Which codec failures end a run and which let Inngest retry it.
 
 A failure a configuration change can fix (no configured key opens a value, the
-strategy's codec is not installed, a key service is down) is retriable, so runs
-survive until the deploy is fixed; the most common rotation mistake, forgetting
-the old key as a fallback, then costs retries, not runs. A value no
-configuration could ever open (malformed envelope, bad base64, not JSON after
-opening, altered under a configured key) ends the run at once.
+strategy's codec is not installed, a key service or an object store is down) is
+retriable, so runs survive until the deploy is fixed; the most common rotation
+mistake, forgetting the old key as a fallback, then costs retries, not runs. A
+value no configuration could ever open (malformed envelope, bad base64, not JSON
+after opening, altered under a configured key or in the store) ends the run at once.
 
 ``on_decryption_failure`` chooses what happens when a value cannot be opened:
 
@@ -27,6 +27,7 @@ from ..errors import (
     CodecError,
     DecryptionError,
     EncryptionError,
+    StoreError,
     UnknownCodecError,
 )
 
@@ -41,10 +42,10 @@ class CodecFailureError(inngest.NonRetriableError):
 
 
 def fixable(error: CodecError) -> bool:
-    """Whether a configuration change (a key, a codec, a key service back up) could cure it."""
+    """Whether a configuration change (a key, a codec, a service back up) could cure it."""
     if isinstance(error, DecryptionError):
         return not error.permanent
-    return isinstance(error, (UnknownCodecError, EncryptionError))
+    return isinstance(error, (UnknownCodecError, EncryptionError, StoreError))
 
 
 def run_error(error: CodecError, policy: DecryptionFailurePolicy = "retry") -> Exception:
