@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from inngest_codecs import Encryptor, UnknownCodecError, available_codecs, load_codec, registry
-from inngest_codecs.registry import CodecPluginWarning
+from inngest_codecs.errors import CodecConflictError, PluginWarning
 
 from .conftest import installed_distributions, needs_example_plugin
 
 
 def test_builtins_are_declared_as_entry_points_of_the_installed_distribution() -> None:
-    declared = {ep.name: ep for ep in importlib.metadata.entry_points(group=registry.GROUP)}
+    declared = {ep.name: ep for ep in importlib.metadata.entry_points(group=registry.CODECS)}
     for name in ("secretbox", "aes-gcm"):
         assert declared[name].dist is not None
         assert declared[name].dist.metadata["Name"] == "inngest-codecs"
@@ -63,7 +63,7 @@ def broken_plugin(tmp_path: Path) -> Iterator[None]:
 
 @pytest.mark.usefixtures("broken_plugin")
 def test_broken_plugins_are_reported_and_the_rest_still_load() -> None:
-    with pytest.warns(CodecPluginWarning) as caught:
+    with pytest.warns(PluginWarning) as caught:
         codecs = available_codecs()
     messages = " ".join(str(w.message) for w in caught)
     assert "'broken'" in messages
@@ -75,10 +75,10 @@ def test_broken_plugins_are_reported_and_the_rest_still_load() -> None:
 def test_discovery_runs_once() -> None:
     registry.refresh()
     available_codecs()
-    assert registry._registry.cache_info().misses == 1
+    assert registry._codecs.cache_info().misses == 1
     Encryptor("k")
     Encryptor("k", codec="aes-gcm")
-    assert registry._registry.cache_info().misses == 1
+    assert registry._codecs.cache_info().misses == 1
 
 
 IMPOSTORS = """
@@ -133,18 +133,18 @@ def impostors(tmp_path: Path) -> Iterator[None]:
         "other-codecs": "twin = impostor_codecs:TwinB\nsharer-b = impostor_codecs:SharerB",
     }
     modules = {"impostor_codecs": IMPOSTORS}
-    with installed_distributions(tmp_path, registry.GROUP, dists, modules, registry.refresh):
+    with installed_distributions(tmp_path, registry.CODECS, dists, modules, registry.refresh):
         yield
 
 
 @pytest.mark.usefixtures("impostors")
 def test_a_plugin_cannot_take_a_builtin_name() -> None:
-    with pytest.warns(CodecPluginWarning, match="evil-codecs 0.1 declares the built-in codec name"):
+    with pytest.warns(PluginWarning, match="evil-codecs 0.1 declares the built-in codec name"):
         codec = load_codec("secretbox", "k")
     assert type(codec).__module__ == "inngest_codecs.codecs.secretbox"
     sealed = Encryptor("k").encrypt("x")
     assert sealed["__STRATEGY__"] == "inngest/libsodium"
-    with pytest.warns(CodecPluginWarning):
+    with pytest.warns(PluginWarning):
         listing = available_codecs()
     assert listing["secretbox"].distribution == "inngest-codecs"
     assert listing["secretbox"].codec_class.__module__ == "inngest_codecs.codecs.secretbox"
@@ -152,8 +152,8 @@ def test_a_plugin_cannot_take_a_builtin_name() -> None:
 
 @pytest.mark.usefixtures("impostors")
 def test_a_plugin_cannot_take_a_builtin_strategy() -> None:
-    stolen = "evil-codecs 0.1 declares codec 'thief'"
-    with pytest.warns(CodecPluginWarning, match=stolen), pytest.raises(UnknownCodecError):
+    stolen = "evil-codecs 0.1: codec 'thief' declares the built-in strategy"
+    with pytest.warns(PluginWarning, match=stolen), pytest.raises(UnknownCodecError):
         load_codec("thief", "k")
     sealed = Encryptor("k", codec="aes-gcm").encrypt({"a": 1})
     # An unknown strategy loads every plugin; the built-in still opens its own.
@@ -164,17 +164,17 @@ def test_a_plugin_cannot_take_a_builtin_strategy() -> None:
 
 @pytest.mark.usefixtures("impostors")
 def test_two_distributions_claiming_one_name_are_both_refused() -> None:
-    with pytest.warns(CodecPluginWarning), pytest.raises(registry.CodecConflictError) as caught:
+    with pytest.warns(PluginWarning), pytest.raises(CodecConflictError) as caught:
         load_codec("twin", "k")
     message = str(caught.value)
     assert "evil-codecs 0.1" in message and "other-codecs 0.1" in message
-    with pytest.warns(CodecPluginWarning, match="twin"):
+    with pytest.warns(PluginWarning, match="twin"):
         assert "twin" not in available_codecs()
 
 
 @pytest.mark.usefixtures("impostors")
 def test_two_codecs_claiming_one_strategy_are_both_refused() -> None:
-    with pytest.warns(CodecPluginWarning), pytest.raises(registry.CodecConflictError) as caught:
+    with pytest.warns(PluginWarning), pytest.raises(CodecConflictError) as caught:
         registry.codec_for_strategy("shared/strategy")
     message = str(caught.value)
     assert "'sharer-a'" in message and "'sharer-b'" in message

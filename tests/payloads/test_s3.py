@@ -10,7 +10,7 @@ import pytest
 
 from inngest_codecs import Encryptor
 from inngest_codecs.errors import StoredObjectAlteredError, StoredObjectMissingError, StoreError
-from inngest_codecs.offload import available_stores, open_store
+from inngest_codecs.registry import available_stores, open_store
 
 from ..conftest import needs_s3_plugin
 from .data import api_response, records

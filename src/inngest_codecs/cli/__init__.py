@@ -18,7 +18,6 @@ from typing import Any
 from .. import registry
 from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, EncryptionSettings
 from ..config_values import split_keys
-from ..documents import describe, find_envelopes, open_with_report
 from ..encryptor import Encryptor
 from ..errors import (
     CodecError,
@@ -29,6 +28,7 @@ from ..errors import (
     KeyConfigError,
     UnknownCodecError,
 )
+from ..for_inngest.documents import describe, find_envelopes, open_with_report
 from .io import InputError, each_document, pick, printable, write_document
 
 EXIT_OK, EXIT_UNOPENED, EXIT_USAGE, EXIT_INPUT, EXIT_CONFIG, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
