@@ -8,7 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from inngest_codecs import Encryptor, UnknownCodecError, available_codecs, load_codec, registry
+from inngest_codecs import (
+    Codec,
+    ConfigError,
+    Encryptor,
+    KeySet,
+    UnknownCodecError,
+    available_codecs,
+    load_codec,
+    register_codec,
+    registry,
+    unregister_codec,
+)
+from inngest_codecs.codecs.secretbox import derive_key
 from inngest_codecs.errors import CodecConflictError, PluginWarning
 
 from .conftest import installed_distributions, needs_example_plugin
@@ -187,3 +199,74 @@ def test_builtin_strategy_table_matches_the_codecs() -> None:
     for name, value in registry.BUILTINS.items():
         module, attribute = value.split(":")
         assert getattr(importlib.import_module(module), attribute).name == name
+
+
+class Rot(Codec):
+    """A codec defined in the application (no distribution, no entry point)."""
+
+    name = "app-rot"
+    strategy = "example-app/rot"
+
+    def __init__(self, keys: KeySet, *, shift: int = 1) -> None:
+        super().__init__(keys)
+        self._secret = derive_key(keys.primary)
+        self._shift = shift
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        return bytes((b + self._shift) % 256 for b in plaintext) + self._secret[:4]
+
+    def decrypt(self, ciphertext: bytes) -> bytes:
+        if ciphertext[-4:] != self._secret[:4]:
+            raise self.failure()
+        return bytes((b - self._shift) % 256 for b in ciphertext[:-4])
+
+
+@pytest.fixture
+def registered() -> Iterator[type[Codec]]:
+    register_codec(Rot)
+    yield Rot
+    unregister_codec(Rot.name)
+
+
+def test_a_codec_object_encrypts_and_other_formats_open_with_the_fallback_keys() -> None:
+    old = Encryptor("old key").encrypt({"v": 0})
+    box = Encryptor(Rot(KeySet.build("app key"), shift=3), fallback_keys=["old key"])
+    sealed = box.encrypt({"v": 1})
+    assert sealed["__STRATEGY__"] == "example-app/rot"
+    assert box.decrypt(sealed) == {"v": 1} and box.decrypt(old) == {"v": 0}
+    assert Encryptor(codec=Rot(KeySet.build("app key"), shift=3)).decrypt(sealed) == {"v": 1}
+    with pytest.raises(ConfigError, match="holds its own keys"):
+        Encryptor("k", codec=Rot(KeySet.build("app key")))
+    with pytest.raises(ConfigError, match="once"):
+        Encryptor(Rot(KeySet.build("app key")), codec="aes-gcm")
+
+
+def test_a_registered_codec_is_chosen_by_name_and_opens_its_strategy(
+    registered: type[Codec],
+) -> None:
+    writer = Encryptor("app key", codec="app-rot", codec_options={"shift": 7})
+    sealed = writer.encrypt([1, 2])
+    assert Encryptor("app key", codec="app-rot", codec_options={"shift": 7}).decrypt(sealed)
+    assert "app-rot" in available_codecs()
+    assert available_codecs()["app-rot"].distribution is None
+    with pytest.raises(ConfigError, match="did you mean 'shift'"):
+        Encryptor("app key", codec="app-rot", codec_options={"shfit": 7})
+    register_codec(Rot)  # again: nothing happens
+
+
+@pytest.mark.parametrize(
+    ("name", "strategy", "phrase"),
+    [
+        ("secretbox", "example-app/x", "already taken"),
+        ("app-x", "inngest/libsodium", "built-in strategy"),
+        ("app-x", "inngest-codecs/aes-256-gcm", "built-in strategy"),
+        ("app-x", "example-app/rot", "already opened by codec 'app-rot'"),
+    ],
+)
+def test_registration_follows_the_trust_rules(
+    registered: type[Codec], name: str, strategy: str, phrase: str
+) -> None:
+    impostor = type("Impostor", (Rot,), {"name": name, "strategy": strategy})
+    with pytest.raises(CodecConflictError, match=phrase):
+        register_codec(impostor)
+    assert registry.codec_class("secretbox").__module__ == "inngest_codecs.codecs.secretbox"

@@ -44,6 +44,7 @@ The entry-point name must equal ``name``. The contract:
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from .errors import ConfigError, DecryptionError
@@ -71,6 +72,17 @@ class Codec(abc.ABC):
     @abc.abstractmethod
     def decrypt(self, ciphertext: bytes) -> bytes:
         """Decrypt with the first key that opens ``ciphertext``."""
+
+    @classmethod
+    def with_options(cls, keys: KeySet, options: Mapping[str, Any]) -> Codec:
+        """An instance for ``keys``; an option the constructor does not take is a
+        [`ConfigError`][inngest_codecs.ConfigError] naming the closest one."""
+        taken = _option_names(cls)
+        if taken is not None:
+            unknown = sorted(set(options) - set(taken))
+            if unknown:
+                raise ConfigError(_unknown_options(cls, unknown))
+        return cls(keys, **options)
 
     @classmethod
     def key_id(cls, key: Key) -> str:
@@ -117,16 +129,23 @@ class Codec(abc.ABC):
         return f"<{type(self).__name__} name={self.name!r} keys={self.keys!r}>"
 
 
-def _unknown_options(codec: type[Codec], given: list[str]) -> str:
-    import difflib  # only when an option is wrong
+def _option_names(codec: type[Codec], *, named_only: bool = False) -> list[str] | None:
+    """The keyword options a codec's constructor names; None when it also takes any other
+    (``**options``, passed on to this class, which refuses them), unless ``named_only``."""
     import inspect
 
-    taken = [
-        p.name
-        for p in inspect.signature(codec.__init__).parameters.values()
-        if p.kind is p.KEYWORD_ONLY or (p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self")
-    ]
-    taken = [name for name in taken if name != "keys"]
+    parameters = list(inspect.signature(codec.__init__).parameters.values())
+    if codec.__init__ is not Codec.__init__ and not named_only:
+        if any(p.kind is p.VAR_KEYWORD for p in parameters):
+            return None
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in parameters if p.kind in kinds and p.name not in ("self", "keys")]
+
+
+def _unknown_options(codec: type[Codec], given: list[str]) -> str:
+    import difflib  # only when an option is wrong
+
+    taken = _option_names(codec, named_only=True) or []
     hints = []
     for name in given:
         close = difflib.get_close_matches(name, taken, n=1, cutoff=0.6)

@@ -182,7 +182,7 @@ class Encryptor:
             live, dead = self._split(keys, cls)
             if live is None or live.primary != keys.primary:
                 raise KeyConfigError("the encryption key's id is listed in revoked_key_ids")
-            self._codec = cls(live, **(codec_options or {}))
+            self._codec = cls.with_options(live, codec_options or {})
         self._layers = Layers(
             self._codec,
             compression=compression,

@@ -319,7 +319,7 @@ def codec_for_strategy(strategy: str) -> type[Codec]:
 def load_codec(name: str, key: object, *, fallback_keys: object = (), **options: Any) -> Codec:
     """An instance of the codec ``name`` bound to ``key`` and ``fallback_keys`` (of its kind)."""
     cls = codec_class(name)
-    return cls(KeySet.build(key, fallback_keys, kind=cls.key_kind), **options)
+    return cls.with_options(KeySet.build(key, fallback_keys, kind=cls.key_kind), options)
 
 
 def available_stores() -> list[str]:

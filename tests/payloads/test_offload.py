@@ -259,7 +259,7 @@ def test_store_trust_rules() -> None:
         names = available_stores()
     messages = " ".join(str(w.message) for w in caught)
     assert "store_a 0.1 declares the built-in store name 'file'" in messages
-    assert "'broken' failed to load" in messages
+    assert "store plugin 'broken'" in messages and "failed to load" in messages
     assert "'wrong' is not a Store subclass" in messages
     assert "fake" in names and "file" in names
     assert "broken" not in names and "shared" not in names

@@ -21,12 +21,11 @@ from ..config_values import split_keys
 from ..encryptor import Encryptor
 from ..errors import (
     CodecError,
+    ConfigError,
     EncodingError,
     InngestAuthError,
     InngestNotFoundError,
     InngestUnavailableError,
-    KeyConfigError,
-    UnknownCodecError,
 )
 from ..for_inngest.documents import describe, find_envelopes, open_with_report
 from .io import InputError, each_document, pick, printable, write_document
@@ -366,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args)
     except CliError as error:
         return _fail(str(error), error.status)
-    except (KeyConfigError, UnknownCodecError, InngestAuthError) as error:
+    except (ConfigError, InngestAuthError) as error:
         return _fail(str(error), EXIT_CONFIG)
     except (InputError, EncodingError, InngestNotFoundError) as error:
         return _fail(str(error), EXIT_INPUT)

@@ -33,7 +33,7 @@ def is_loopback(host: str) -> bool:
 
 
 def check_settings(host: str, token: str | None, allow_origins: Sequence[str]) -> None:
-    """[`KeyConfigError`][] for settings that would expose the server or its data."""
+    """a ConfigError for settings that would expose the server or its data."""
     if token is not None and len(token) < MIN_TOKEN_LENGTH:
         raise ConfigError(
             f"the serve token must be at least {MIN_TOKEN_LENGTH} characters "
@@ -53,7 +53,7 @@ def check_settings(host: str, token: str | None, allow_origins: Sequence[str]) -
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port``; [`KeyConfigError`][] when that is impossible."""
+    """A listening socket on ``host:port``; a ConfigError when that is impossible."""
     try:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
         family, kind, proto, _, address = infos[0]
