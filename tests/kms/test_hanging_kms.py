@@ -66,7 +66,7 @@ def decrypting(sealed: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
 
 def aws_kms(key: str, **options: Any) -> Encryptor:
     """An Encryptor of the aws-kms codec with these codec options."""
-    return Encryptor(key, codec="aws-kms", **options)
+    return Encryptor(key, codec="aws-kms", codec_options=options)
 
 
 @pytest.fixture

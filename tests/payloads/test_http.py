@@ -8,9 +8,9 @@ from typing import Any
 import inngest
 import pytest
 
-from inngest_codecs import EncryptionMiddleware, Encryptor, KeyConfigError
+from inngest_codecs import ConfigError, EncryptionMiddleware, Encryptor
 from inngest_codecs.errors import PayloadTooLargeError, StoreError
-from inngest_codecs.limits import DEFAULT_MAX_STEP_OUTPUT_BYTES, MiB, encoded_size
+from inngest_codecs.for_inngest.limits import DEFAULT_MAX_STEP_OUTPUT_BYTES, MiB, encoded_size
 from inngest_codecs.offload import LocalDirectoryStore
 from inngest_codecs.testing import StandIn, serve_fastapi
 
@@ -112,7 +112,7 @@ def test_a_store_object_through_the_middleware_and_its_outages_are_retried(
 
 
 def test_offload_store_takes_a_url_or_a_store_object() -> None:
-    with pytest.raises(KeyConfigError, match="'offload_store' must be a store URL or a Store"):
+    with pytest.raises(ConfigError, match="'offload_store' must be a store URL or a Store"):
         EncryptionMiddleware.factory(KEY, offload_store=42)  # type: ignore[arg-type]
 
 

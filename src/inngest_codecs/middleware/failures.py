@@ -1,11 +1,11 @@
 """Which codec failures end a run and which let Inngest retry it.
 
 A failure a configuration change can fix (no configured key opens a value, the
-strategy's codec is not installed, a key service or an object store is down) is
-retriable, so runs survive until the deploy is fixed; the most common rotation
-mistake, forgetting the old key as a fallback, then costs retries, not runs. A
-value no configuration could ever open (malformed envelope, bad base64, not JSON
-after opening, altered under a configured key or in the store) ends the run at once.
+strategy's codec is not installed, a key service is down) is retriable, so runs
+survive until the deploy is fixed; the most common rotation mistake, forgetting
+the old key as a fallback, then costs retries, not runs. A value no
+configuration could ever open (malformed envelope, bad base64, not JSON after
+opening, altered under a configured key) ends the run at once.
 
 ``on_decryption_failure`` chooses what happens when a value cannot be opened:
 
@@ -23,13 +23,7 @@ from typing import Literal
 
 import inngest
 
-from ..errors import (
-    CodecError,
-    DecryptionError,
-    EncryptionError,
-    StoreError,
-    UnknownCodecError,
-)
+from ..errors import CodecError
 
 logger = logging.getLogger("inngest_codecs")
 
@@ -42,10 +36,8 @@ class CodecFailureError(inngest.NonRetriableError):
 
 
 def fixable(error: CodecError) -> bool:
-    """Whether a configuration change (a key, a codec, a service back up) could cure it."""
-    if isinstance(error, DecryptionError):
-        return not error.permanent
-    return isinstance(error, (UnknownCodecError, EncryptionError, StoreError))
+    """Whether a retry could cure it: a key, a codec or a tenant added, a service back up."""
+    return not error.permanent
 
 
 def run_error(error: CodecError, policy: DecryptionFailurePolicy = "retry") -> Exception:

@@ -29,8 +29,9 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from inngest_codecs import Codec, DecryptionError, KeyConfigError, KeySet
+from inngest_codecs import Codec, DecryptionError, Key, KeyConfigError, KeySet
 from inngest_codecs.errors import EncryptionError
+from inngest_codecs.keys import REFERENCE
 
 from . import layout
 from .caches import DataKey, DecryptionKeyCache, EncryptionKeyCache
@@ -91,6 +92,7 @@ class AwsKmsCodec(Codec):
 
     name = "aws-kms"
     strategy = layout.STRATEGY
+    key_kind = REFERENCE
 
     def __init__(
         self,
@@ -134,6 +136,11 @@ class AwsKmsCodec(Codec):
             _positive("connect_timeout", connect_timeout, integer=False),
             _positive("read_timeout", read_timeout, integer=False),
         )
+
+    @classmethod
+    def key_id(cls, key: Key) -> str:
+        """A KMS key's id is the key id, ARN or alias as configured (public, not a secret)."""
+        return key.material.decode("utf-8", "replace")
 
     @property
     def key_ids(self) -> tuple[str, ...]:
