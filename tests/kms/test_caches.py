@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from .conftest import kms_module
 
 caches = kms_module("inngest_codecs_aws_kms.caches")
@@ -84,3 +86,33 @@ def test_reprs_show_no_key() -> None:
     cache.put(opened)
     for text in (repr(opened), repr(cache), repr(opened.aead)):
         assert key.hex() not in text and repr(key)[2:-1] not in text
+
+
+class Refusal(Exception):
+    pass
+
+
+def test_a_failed_call_is_remembered_for_failure_max_age_then_tried_again() -> None:
+    clock = Clock()
+    cache = caches.DecryptionKeyCache(capacity=2, max_age=300, failure_max_age=1, clock=clock)
+    calls = []
+
+    def refuse() -> object:
+        calls.append(1)
+        raise Refusal("KMS said no")
+
+    for _ in range(3):
+        with pytest.raises(Refusal, match="KMS said no"):
+            cache.open(b"forged", refuse)
+    assert len(calls) == 1
+    opened = data_key(b"other")
+    assert cache.open(b"other", lambda: opened) is opened  # other headers are asked for
+    clock.now += 1
+    with pytest.raises(Refusal):
+        cache.open(b"forged", refuse)
+    assert len(calls) == 2
+    good = data_key(b"forged")
+    clock.now += 1
+    assert cache.open(b"forged", lambda: good) is good
+    assert cache.open(b"forged", refuse) is good  # kept, not asked for again
+    assert len(calls) == 2
