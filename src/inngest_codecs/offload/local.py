@@ -28,7 +28,8 @@ class LocalDirectoryStore(Store):
     written whole and renamed into place, so a reader never sees half an
     object. Below ``root`` nothing is followed: a symbolic link, a FIFO or a
     device where an object should be is refused as altered, and a read stops
-    one byte past the size the reference records.
+    one byte past the size the reference records (on POSIX systems, which have
+    ``O_NOFOLLOW`` and directory descriptors).
     """
 
     name = "file"
