@@ -81,7 +81,7 @@ def test_a_caller_does_not_queue_behind_another_data_keys_hanging_decrypt(
     # Two writers, two data keys; one reader opens both at once while KMS hangs on the first.
     first = aws_kms(kms_key).encrypt(RECORD)
     second = aws_kms(kms_key).encrypt({"other": True})
-    reader = aws_kms(kms_key)
+    reader = aws_kms(kms_key, read_timeout=GUARD)  # held for as long as the test needs
     with kms.hold("Decrypt", decrypting(first)) as stalled:
         a = started(lambda: reader.decrypt(first))
         assert stalled.arrived.wait(GUARD), "caller A's Decrypt never reached KMS"
@@ -97,7 +97,7 @@ def test_a_caller_does_not_queue_behind_another_data_keys_hanging_decrypt(
 
 def test_callers_of_one_data_key_share_its_decrypt(kms: Any, kms_key: str) -> None:
     sealed = aws_kms(kms_key).encrypt(RECORD)
-    reader = aws_kms(kms_key)
+    reader = aws_kms(kms_key, read_timeout=GUARD)
     with kms.hold("Decrypt", decrypting(sealed)) as stalled:
         callers = [started(lambda: reader.decrypt(sealed))]
         assert stalled.arrived.wait(GUARD)
@@ -111,7 +111,7 @@ def test_callers_of_one_data_key_share_its_decrypt(kms: Any, kms_key: str) -> No
 def test_encrypting_callers_share_one_failed_generate_data_key(kms: Any, kms_key: str) -> None:
     # The KMS key is disabled while the first GenerateDataKey hangs: the callers waiting for
     # that data key get its failure, they do not each ask KMS in turn.
-    writer = aws_kms(kms_key, failure_max_age=3600)
+    writer = aws_kms(kms_key, failure_max_age=3600, read_timeout=GUARD)
     try:
         with kms.hold("GenerateDataKey") as stalled:
             callers = [started(lambda: writer.encrypt(RECORD))]
