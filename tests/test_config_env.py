@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inngest_codecs import EncryptionMiddleware, Encryptor, KeyConfigError, available_codecs
+from inngest_codecs import ConfigError, EncryptionMiddleware, Encryptor, available_codecs
 from inngest_codecs.config import EncryptionSettings
 from inngest_codecs.keycheck import check, made_for
 
@@ -63,7 +63,7 @@ def test_the_factory_reads_the_key_file_variable(
     monkeypatch.delenv("INNGEST_ENCRYPTION_KEY", raising=False)
     monkeypatch.setenv("INNGEST_ENCRYPTION_KEY_FILE", str(tmp_path / "key"))
     factory = EncryptionMiddleware.factory()
-    assert factory.encryptor.decrypt(Encryptor(KEY).encrypt("v")) == "v"
+    assert factory.tenants.for_tenant(None).decrypt(Encryptor(KEY).encrypt("v")) == "v"
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_file_variable_mistakes_name_the_variable(
     (tmp_path / "key").write_text(KEY, encoding="utf-8")
     (tmp_path / "empty").write_text("\n", encoding="utf-8")
     environ = {name: value.replace("{dir}", str(tmp_path)) for name, value in environ.items()}
-    with pytest.raises(KeyConfigError) as caught:
+    with pytest.raises(ConfigError) as caught:
         EncryptionSettings.from_env(environ)
     assert message.replace("{dir}", str(tmp_path)) in str(caught.value)
     assert KEY not in str(caught.value)
@@ -112,7 +112,7 @@ def test_unknown_variables_are_refused_with_a_suggestion_only_when_close(
     variable: str, suggested: str | None
 ) -> None:
     environ = {"INNGEST_ENCRYPTION_KEY": KEY, variable: "x"}
-    with pytest.raises(KeyConfigError) as caught:
+    with pytest.raises(ConfigError) as caught:
         EncryptionMiddleware.from_env(environ)
     message = str(caught.value)
     assert message.startswith(f"unknown variable {variable}")

@@ -3,7 +3,7 @@
 Each setting has its variable (`Setting.env`). Settings that take a secret (a
 key, fallback keys, tenant keys) also read ``<variable>_FILE``: the path of a
 file holding the value, the convention of container secrets; setting both is a
-mistake. An unknown variable is a [`KeyConfigError`][] where silence would be
+mistake. An unknown variable is a [`ConfigError`][] where silence would be
 worse (the middleware), or a warning where nothing is written (commands that
 only read); either names the closest known variable when one is close.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol
 
-from .errors import KeyConfigError
+from .errors import ConfigError, KeyConfigError
 
 FILE_SUFFIX = "_FILE"
 SECRET_KINDS = ("key", "keys", "tenant_keys")
@@ -75,7 +75,7 @@ def read_environment(
             elsewhere = f"; not one of the {prefix}* settings (docs/configuration.md lists them)"
             message = f"unknown variable {variable}{hint(variable, list(known), prefix, elsewhere)}"
             if on_unknown is None:
-                raise KeyConfigError(message)
+                raise ConfigError(message)
             on_unknown(message)
             continue
         if variable not in plain:
@@ -83,7 +83,7 @@ def read_environment(
         if not text.strip():
             continue
         if name in found:
-            raise KeyConfigError(f"set {found[name].variable} or {variable}, not both")
+            raise ConfigError(f"set {found[name].variable} or {variable}, not both")
         found[name] = EnvValue(text, variable)
     return found
 
@@ -93,7 +93,7 @@ def env_secret(environ: Mapping[str, str], variable: str) -> str | None:
     text = environ.get(variable, "")
     path = environ.get(variable + FILE_SUFFIX, "")
     if text.strip() and path.strip():
-        raise KeyConfigError(f"set {variable} or {variable}{FILE_SUFFIX}, not both")
+        raise ConfigError(f"set {variable} or {variable}{FILE_SUFFIX}, not both")
     if path.strip():
         return _from_file(variable + FILE_SUFFIX, path)
     return text if text.strip() else None

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from . import registry
 from .errors import CodecError
+from .keys import SECRET
 
 STRONG_BYTES = 32
 """Key material below this many bytes is flagged as weak."""
@@ -97,13 +98,12 @@ def mismatch(key: object, codec: str, role: str = "the key") -> Finding | None:
 
 
 def holds_material(codec: str) -> bool:
-    """Whether ``codec`` takes secret key material (not a reference to a key service's key,
-    whose codec says so by refusing to generate a key)."""
+    """Whether ``codec`` takes secret key material (not a reference to a key held by a
+    key service)."""
     try:
-        registry.codec_class(codec).generate_key()
-    except CodecError:  # a key service's codec, or none installed: nothing to measure
+        return registry.codec_class(codec).key_kind == SECRET
+    except CodecError:  # no such codec installed: nothing to measure
         return False
-    return True
 
 
 def findings(key: object, fallback_keys: Sequence[object], codec: str) -> list[Finding]:

@@ -127,7 +127,7 @@ def test_weak_keys_and_keys_for_another_codec_are_said(args: list[str], warning:
             "1",
             {},
             4,
-            "codec 'secretbox' takes no option(s) ['token']",
+            "codec 'secretbox' has no option 'token'; it takes none",
         ),
         (
             ["decrypt", "--key", KEY, "--lines"],

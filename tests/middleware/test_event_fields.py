@@ -9,9 +9,10 @@ import inngest
 import pytest
 from inngest.experimental import mocked
 
-from inngest_codecs import EncryptionMiddleware, Encryptor, KeyConfigError
+from inngest_codecs import ConfigError, EncryptionMiddleware, Encryptor
 from inngest_codecs.config import EncryptionSettings
 from inngest_codecs.envelope import is_envelope
+from inngest_codecs.for_inngest import events
 
 from .conftest import KEY, MakeClient, event
 
@@ -46,7 +47,7 @@ def test_the_fields_encrypted_are_the_ones_chosen(
 ) -> None:
     data = sent(make_client, fields)
     assert sealed(data) == expected
-    opened = Encryptor(KEY).decrypt_event_data(data)
+    opened = events.open_fields(Encryptor(KEY), data)
     assert opened == DATA
 
 
@@ -70,5 +71,5 @@ def test_false_from_the_environment_and_bad_values_explain_themselves() -> None:
         {"INNGEST_ENCRYPTION_KEY": KEY, "INNGEST_ENCRYPTION_EVENT_FIELD": "false"}
     )
     assert settings.event_encryption_field == ()
-    with pytest.raises(KeyConfigError, match="False, or a function of a field name"):
+    with pytest.raises(ConfigError, match="False, or a function of a field name"):
         EncryptionMiddleware.factory(KEY, event_encryption_field=True)

@@ -16,12 +16,11 @@ from typing import Any
 
 from ..errors import (
     CodecError,
+    ConfigError,
     EncodingError,
     InngestAuthError,
     InngestNotFoundError,
     InngestUnavailableError,
-    KeyConfigError,
-    UnknownCodecError,
 )
 from . import crypt, doctor, keys, lookup, serve
 from .common import (
@@ -146,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args)
     except CliError as error:
         return _fail(str(error), error.status)
-    except (KeyConfigError, UnknownCodecError, InngestAuthError) as error:
+    except (ConfigError, InngestAuthError) as error:
         return _fail(str(error), EXIT_CONFIG)
     except (InputError, EncodingError, InngestNotFoundError) as error:
         return _fail(str(error), EXIT_INPUT)

@@ -104,10 +104,7 @@ def build_encryptor(args: argparse.Namespace, *, read_only: bool = True) -> Encr
     chosen = settings(args, read_only=read_only)
     for finding in findings(chosen.key, chosen.fallback_keys, chosen.codec):
         warn(finding.message)
-    try:
-        return chosen.encryptor()
-    except TypeError as error:  # how a codec refuses options it does not take
-        raise CliError(str(error), EXIT_CONFIG) from None
+    return chosen.encryptor()
 
 
 def report_unopened(failures: Sequence[tuple[str, CodecError]]) -> int:

@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from ..documents import describe, find_envelopes, open_with_report
 from ..errors import CodecError
+from ..for_inngest.documents import describe, find_envelopes, open_with_report
 from .common import (
     EXIT_OK,
     add_input,

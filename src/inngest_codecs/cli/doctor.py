@@ -18,11 +18,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from .. import registry
-from ..config import ENV_KEY, ENV_PREFIX, SETTINGS, EncryptionSettings
+from ..config import ENV_KEY, SETTINGS, EncryptionSettings
 from ..config_env import SECRET_KINDS, EnvValue, read_environment
-from ..errors import CodecError, KeyConfigError, UnknownCodecError
+from ..config_values import ENV_PREFIX
+from ..errors import CodecError, ConfigError, UnknownCodecError
 from ..keycheck import findings, holds_material, made_for
-from ..offload.registry import available_stores
 from .common import EXIT_CONFIG, EXIT_OK
 from .io import printable
 
@@ -110,9 +110,9 @@ def _plugin_lines(settings: EncryptionSettings) -> list[Line]:
     installed = registry.available_codecs()
     for codec in sorted(codecs - set(installed)):
         lines.append(Line("error", f"codec {codec} is not installed: {install_hint(codec)}"))
-    if settings.offload_store:
+    if isinstance(settings.offload_store, str):
         scheme = settings.offload_store.partition(":")[0]
-        if scheme not in available_stores():
+        if scheme not in registry.available_stores():
             lines.append(Line("error", f"store {scheme} is not installed: {install_hint(scheme)}"))
     return lines
 
@@ -148,12 +148,12 @@ def _round_trip(settings: EncryptionSettings, environ: Mapping[str, str]) -> lis
     overrides: dict[str, Any] = {"cache_size": 0}
     if settings.offload_store:
         overrides["offload_over"] = 1
-    encryptor = EncryptionSettings.from_env(
+    router = EncryptionSettings.from_env(
         environ, overrides=overrides, on_unknown=lambda _: None
-    ).encryptor()
-    tenants = [None, *(settings.tenant_keys or {})]
+    ).tenants()
+    tenants = [None, *router.tenants]
     for tenant in tenants:
-        box = encryptor if tenant is None else encryptor.for_tenant(tenant)
+        box = router.for_tenant(tenant)
         if box.decrypt(box.encrypt(SAMPLE)) != SAMPLE:
             raise CodecError("the value came back different")
     where = f"; store {settings.offload_store}" if settings.offload_store else ""
@@ -166,7 +166,7 @@ def diagnose(environ: Mapping[str, str]) -> list[Line]:
     lines: list[Line] = []
     try:
         found = read_environment(environ, SETTINGS, ENV_PREFIX, unknown.append)
-    except KeyConfigError as error:
+    except ConfigError as error:
         return [Line("error", str(error)), *_inngest_lines(environ)]
     lines += [Line("warning", f"{u} (the middleware refuses to start with it)") for u in unknown]
     if "key" not in found:
@@ -174,7 +174,7 @@ def diagnose(environ: Mapping[str, str]) -> list[Line]:
         return lines + _inngest_lines(environ)
     try:
         settings = EncryptionSettings.from_env(environ, on_unknown=lambda _: None)
-    except KeyConfigError as error:
+    except ConfigError as error:
         return [*lines, Line("error", str(error)), *_inngest_lines(environ)]
     lines += _settings_lines(settings, found)
     plugins = _plugin_lines(settings)
@@ -183,7 +183,7 @@ def diagnose(environ: Mapping[str, str]) -> list[Line]:
         try:
             lines += _key_lines(settings)
             lines += _round_trip(settings, environ)
-        except (CodecError, TypeError) as error:  # a key or options a codec refuses, a store
+        except CodecError as error:  # a key or options a codec refuses, a store that fails
             kind = "not installed" if isinstance(error, UnknownCodecError) else "failed"
             lines.append(Line("error", f"round trip {kind}: {error}"))
     return lines + _inngest_lines(environ)

@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from ..documents import open_with_report
-from ..inngest_api import InngestAPI
+from ..for_inngest.documents import open_with_report
+from ..for_inngest.rest_api import InngestAPI
 from .common import add_keys, add_path, build_encryptor, no_envelope_note, report_unopened
 from .io import pick, write_document
 

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from ..encryptor import Encryptor
+from ..for_inngest import events
 
 EventFields: TypeAlias = tuple[str, ...] | Callable[[str], bool]
 """The configured event fields: names, or a function choosing a field by its name."""
@@ -171,5 +172,5 @@ def _encrypt(
     plain = [name for name in names if name in uncompressed]
     rest = [name for name in names if name not in uncompressed]
     if plain:
-        data = encryptor.encrypt_event_data(data, plain, compress=False)
-    return encryptor.encrypt_event_data(data, rest) if rest else data
+        data = events.seal_fields(encryptor, data, plain, compress=False)
+    return events.seal_fields(encryptor, data, rest) if rest else data
