@@ -23,6 +23,7 @@ from . import config_values
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .encryptor import DEFAULT_EVENT_FIELD, Encryptor
 from .errors import KeyConfigError
+from .index import BlindIndex
 from .limits import (
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RUN_STATE_BYTES,
@@ -191,6 +192,25 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "let step.ai.infer send its body and API key to Inngest in plaintext",
     ),
+    Setting(
+        "indexes",
+        "indexes",
+        None,
+        "blind indexes: a keyed tag of an encrypted value, written to a plain field "
+        "(see flow-control.md)",
+    ),
+    Setting(
+        "index_key",
+        "optional_key",
+        None,
+        "the key index keys derive from (default: the encryption key)",
+    ),
+    Setting(
+        "index_next_key",
+        "optional_key",
+        None,
+        "while the index key changes, the next one: each index also writes next_to",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 _ALIASES = {alias: s.name for s in SETTINGS for alias in s.aliases}
@@ -237,6 +257,9 @@ class EncryptionSettings:
     tenant_from: TenantFrom | None
     revoked_key_ids: tuple[str, ...]
     allow_plaintext_ai_infer: bool
+    indexes: tuple[BlindIndex, ...]
+    index_key: str | bytes | None
+    index_next_key: str | bytes | None
 
     def __init__(
         self,

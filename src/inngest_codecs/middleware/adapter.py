@@ -48,6 +48,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._factory = factory
         self._settings = settings = factory.settings
         self._encryptor = self._run_encryptor = factory.encryptor
+        self._indexer = factory.indexer
         self._fields = settings.event_encryption_field
         self._uncompressed = frozenset(settings.uncompressed)
         # Read now, when the checks apply: a framework request proxy (Flask's)
@@ -128,13 +129,17 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
     def _seal(
         self, data: Any, states: tuple[forwarding.RunState, ...], event: object
     ) -> dict[str, Any]:
-        """Seal event data under the key of the tenant the event names, else of the run."""
+        """Seal event data under the key of the tenant the event names, else of the run, and
+        add the tags of its blind indexes (plain by design)."""
         tenant = tenant_of(event, self._settings.tenant_from)
         if tenant is not None:
             encryptor = self._encryptor.for_tenant(tenant)
         else:
             encryptor = states[-1].encryptor if states else self._encryptor
-        return forwarding.seal_event_data(data, states, encryptor, self._fields, self._uncompressed)
+        sealed = forwarding.seal_event_data(
+            data, states, encryptor, self._fields, self._uncompressed
+        )
+        return self._indexer.write(sealed, data, encryptor)
 
     def _seal_payload(self, data: Any) -> dict[str, Any]:
         try:

@@ -19,6 +19,7 @@ import inngest
 
 from ..config import ENV_KEY, EncryptionSettings
 from ..errors import KeyConfigError
+from ..index import Indexer
 from ..keys import KeyInput
 from ..limits import SizeGuard
 from ..tenants import TenantFrom
@@ -36,6 +37,7 @@ class Factory:
     def __init__(self, middleware_class: type[EncryptionMiddleware], settings: EncryptionSettings):
         self.settings = settings
         self.encryptor = settings.encryptor()
+        self.indexer = Indexer.from_settings(settings, self.encryptor)
         self.guard = SizeGuard(settings.size_limits)
         self._middleware_class = middleware_class
         self._served_clients: weakref.WeakKeyDictionary[inngest.Inngest, bool] = (
@@ -113,6 +115,9 @@ class FactoryMethods:
         tenant_from: TenantFrom | None = _NOT_GIVEN,
         revoked_key_ids: Sequence[str] = _NOT_GIVEN,
         allow_plaintext_ai_infer: bool = _NOT_GIVEN,
+        indexes: Mapping[str, Mapping[str, Any]] | None = _NOT_GIVEN,
+        index_key: KeyInput | None = _NOT_GIVEN,
+        index_next_key: KeyInput | None = _NOT_GIVEN,
         **unknown: Any,
     ) -> Factory:
         """A middleware factory to pass to ``inngest.Inngest(middleware=[...])``.

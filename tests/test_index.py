@@ -1,0 +1,189 @@
+"""Blind indexes: the derivation, the committed vectors, the setting and its refusals."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from inngest_codecs import EncodingError, Encryptor, KeyConfigError
+from inngest_codecs.config import EncryptionSettings
+from inngest_codecs.index import Indexer, blind_index, derive_key
+
+VECTORS = json.loads((Path(__file__).parent / "index_vectors.json").read_text(encoding="utf-8"))
+KEY = VECTORS["key"]
+INDEXES = {
+    "customer": {"from": "data.encrypted.email", "to": "data.customer_idx"},
+    "account": {
+        "from": "data.encrypted.account.iban",
+        "to": "data.account_idx",
+        "normalize": ["digits", "last:4"],
+    },
+}
+
+
+def indexer(**settings: Any) -> tuple[Indexer, Encryptor]:
+    chosen = EncryptionSettings({"key": KEY, "indexes": INDEXES, **settings})
+    encryptor = chosen.encryptor()
+    return Indexer.from_settings(chosen, encryptor), encryptor
+
+
+def independent_tag(key: bytes, name: str, message: bytes, tenant: str | None = None) -> str:
+    """The derivation as docs/format.md writes it, with another HKDF implementation."""
+    info = (
+        b"inngest-codecs/blind-index/v1\0"
+        + name.encode()
+        + (b"\0" + tenant.encode() if tenant is not None else b"")
+    )
+    index_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)
+    digest = hmac.new(index_key, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("vector", VECTORS["vectors"], ids=lambda v: f"{v['name']}:{v['value']!r}")
+def test_each_committed_vector(vector: dict[str, Any]) -> None:
+    found = blind_index(
+        vector.get("key", KEY),
+        vector["name"],
+        vector["value"],
+        tenant=vector.get("tenant"),
+        normalize=vector.get("normalize", ()),
+        length=vector.get("bytes", 32),
+    )
+    assert found == vector["tag"]
+
+
+def test_the_derivation_is_the_documented_one() -> None:
+    for tenant in (None, "acme"):
+        expected = independent_tag(KEY.encode(), "customer", b'"ana@example.com"', tenant)
+        assert blind_index(KEY, "customer", "ana@example.com", tenant=tenant) == expected
+    assert blind_index(KEY, "customer", 42) == independent_tag(KEY.encode(), "customer", b"42")
+
+
+def test_the_vectors_cover_what_they_must() -> None:
+    tags = {json.dumps(v["value"]): v["tag"] for v in VECTORS["vectors"] if v["name"] == "customer"}
+    assert tags['"1"'] != tags["1"], "a string and a number must not collide"
+    assert {v["tag"] for v in VECTORS["vectors"] if v["value"] in ("", None)} == {None}
+    by_tenant = {
+        v.get("tenant"): v["tag"] for v in VECTORS["vectors"] if v["value"] == "ana@example.com"
+    }
+    assert len({by_tenant[None], by_tenant["acme"], by_tenant["globex"]}) == 3
+
+
+def test_index_keys_differ_by_name_and_tenant() -> None:
+    keys = {derive_key(b"k", n, t) for n in ("a", "b") for t in (None, "x", "y")}
+    assert len(keys) == 6
+    assert derive_key(b"k", "a", "b") != derive_key(b"k", "ab")
+
+
+@pytest.mark.parametrize("value", [1.5, 1.0, True, [1], {"a": 1}, 2**53, "\ud800"], ids=repr)
+def test_values_an_index_cannot_take_are_refused_without_naming_them(value: object) -> None:
+    with pytest.raises(EncodingError) as raised:
+        blind_index(KEY, "customer", value)
+    assert repr(value) not in str(raised.value)
+
+
+def test_the_middleware_rule_writes_tags_beside_the_sealed_data() -> None:
+    rule, encryptor = indexer()
+    plain = {"encrypted": {"email": "ana@example.com", "account": {"iban": "DE89 0130 00"}}}
+    sealed = encryptor.encrypt_event_data(plain)
+    written = rule.write(sealed, plain, encryptor)
+    assert written["encrypted"] == sealed["encrypted"]
+    assert written["customer_idx"] == blind_index(KEY, "customer", "ana@example.com")
+    assert written["account_idx"] == blind_index(KEY, "account", "3000")
+    assert "ana@example.com" not in json.dumps(written)
+
+
+def test_a_missing_value_writes_no_tag_and_an_envelope_is_opened_first() -> None:
+    rule, encryptor = indexer()
+    assert rule.tags({"encrypted": {"account": None}}, encryptor) == {}
+    assert rule.tags({"other": 1}, encryptor) == {}
+    forwarded = encryptor.encrypt_event_data({"encrypted": {"email": "ana@example.com"}})
+    assert rule.tags(forwarded, encryptor) == rule.tags(
+        {"encrypted": {"email": "ana@example.com"}}, encryptor
+    )
+
+
+def test_tenants_get_different_tags_for_the_same_value() -> None:
+    rule, encryptor = indexer(tenant_keys={"acme": "acme-key", "globex": "globex-key"})
+    data = {"encrypted": {"email": "ana@example.com"}}
+    tags = {t: rule.tags(data, encryptor.for_tenant(t))["customer_idx"] for t in (None, "acme")}
+    assert tags["acme"] == blind_index("acme-key", "customer", "ana@example.com", tenant="acme")
+    assert tags[None] == blind_index(KEY, "customer", "ana@example.com")
+    shared, shared_encryptor = indexer(
+        index_key="index-key", tenant_keys={"acme": "acme-key", "globex": "globex-key"}
+    )
+    acme = shared.tags(data, shared_encryptor.for_tenant("acme"))["customer_idx"]
+    globex = shared.tags(data, shared_encryptor.for_tenant("globex"))["customer_idx"]
+    assert acme == blind_index("index-key", "customer", "ana@example.com", tenant="acme")
+    assert acme != globex
+
+
+def test_the_next_tag_is_the_tag_once_the_next_key_is_the_key() -> None:
+    spec = {**INDEXES["customer"], "next_to": "data.customer_idx_v2"}
+    during, encryptor = indexer(indexes={"customer": spec}, index_next_key="key-2")
+    data = {"encrypted": {"email": "ana@example.com"}}
+    both = during.tags(data, encryptor)
+    assert both["customer_idx"] == blind_index(KEY, "customer", "ana@example.com")
+    switched = {**INDEXES["customer"], "to": "data.customer_idx_v2"}
+    after, after_encryptor = indexer(
+        key="key-2", fallback_keys=[KEY], indexes={"customer": switched}
+    )
+    assert after.tags(data, after_encryptor) == {"customer_idx_v2": both["customer_idx_v2"]}
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"indexes": {"bad name": INDEXES["customer"]}}, "index name"),
+        ({"indexes": {"c": {"from": "encrypted.email", "to": "data.x"}}}, "dotted path"),
+        ({"indexes": {"c": {"from": "data.encrypted.email", "to": "data.a.b"}}}, "top-level"),
+        ({"indexes": {"c": {**INDEXES["customer"], "bytes": 8}}}, "16 to 32"),
+        ({"indexes": {"c": {**INDEXES["customer"], "normalize": "upper"}}}, "unknown normaliser"),
+        ({"indexes": {"c": {**INDEXES["customer"], "extra": 1}}}, "takes from, to"),
+        ({"indexes": {"c": INDEXES["customer"], "d": INDEXES["customer"]}}, "same field"),
+        ({"indexes": {"c": {"from": "data.plain.x", "to": "data.x"}}}, "not an encrypted field"),
+        ({"indexes": {"c": {"from": "data.encrypted.x", "to": "data.encrypted"}}}, "encrypted"),
+        ({"index_next_key": "next"}, "go together"),
+        ({"indexes": {"c": {**INDEXES["customer"], "next_to": "data.n"}}}, "go together"),
+    ],
+)
+def test_mistakes_in_the_setting_are_refused_at_start_up(
+    settings: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(KeyConfigError, match=message):
+        indexer(**settings)
+
+
+def test_a_key_held_by_a_key_service_needs_an_index_key() -> None:
+    arn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    with pytest.raises(KeyConfigError, match="set index_key") as raised:
+        indexer(key=arn, codec="aws-kms")
+    assert arn not in str(raised.value)
+    rule, encryptor = indexer(key=arn, codec="aws-kms", index_key="index-key")
+    data = {"encrypted": {"email": "ana@example.com"}}
+    assert rule.tags(data, encryptor)["customer_idx"] == blind_index(
+        "index-key", "customer", "ana@example.com"
+    )
+
+
+def test_the_setting_reads_from_the_environment() -> None:
+    settings = EncryptionSettings.from_env(
+        {"INNGEST_ENCRYPTION_KEY": KEY, "INNGEST_ENCRYPTION_INDEXES": json.dumps(INDEXES)}
+    )
+    assert [i.name for i in settings.indexes] == ["customer", "account"]
+    assert settings.indexes[1].normalizer == ("digits", "last:4")
+
+
+def test_a_python_normaliser_is_a_function() -> None:
+    spec = {**INDEXES["customer"], "normalize": lambda v: v.split("@")[0]}
+    rule, encryptor = indexer(indexes={"customer": spec})
+    found = rule.tags({"encrypted": {"email": "ana@example.com"}}, encryptor)
+    assert found["customer_idx"] == blind_index(KEY, "customer", "ana")
