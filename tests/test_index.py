@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from inngest_codecs import EncodingError, Encryptor, KeyConfigError
 from inngest_codecs.config import EncryptionSettings
-from inngest_codecs.index import Indexer, blind_index, derive_key
+from inngest_codecs.index import blind_index, derive_key
+from inngest_codecs.indexer import Indexer
 
 VECTORS = json.loads((Path(__file__).parent / "index_vectors.json").read_text(encoding="utf-8"))
 KEY = VECTORS["key"]

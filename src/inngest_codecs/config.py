@@ -23,7 +23,7 @@ from . import config_values
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .encryptor import DEFAULT_EVENT_FIELD, Encryptor
 from .errors import KeyConfigError
-from .index import BlindIndex
+from .indexer import BlindIndex
 from .limits import (
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RUN_STATE_BYTES,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import KeyConfigError
-from .index import read_indexes
+from .indexer import read_indexes
 from .keys import KeySet
 from .tenants import TenantFrom, tenant_spec
 

@@ -22,21 +22,17 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable
+from typing import Any
 
-from .encryptor import Encryptor
 from .errors import EncodingError, KeyConfigError
 from .keys import _JS_WHITESPACE, KeyInput, KeySet
-
-if TYPE_CHECKING:
-    from .config import EncryptionSettings
 
 LABEL = b"inngest-codecs/blind-index/v1"
 FULL_BYTES = 32
 MIN_BYTES = 16
 MAX_SAFE_INTEGER = 2**53 - 1
-NAMED = ("trim", "lower", "digits", "last:N")
+_NAMED = frozenset({"trim", "lower", "digits"})
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _LAST = re.compile(r"last:([1-9][0-9]{0,3})")
 
@@ -123,7 +119,8 @@ def blind_index(
     """
     material = KeySet.build(key).primary.material
     normalized = apply_normalizer(value, parse_normalizer(normalize, "normalize"))
-    return tag(derive_key(material, check_name(name), tenant), normalized, length)
+    index_key = derive_key(material, check_name(name), tenant)
+    return tag(index_key, normalized, check_length(length, "length"))
 
 
 def check_name(name: object) -> str:
@@ -151,208 +148,8 @@ def parse_normalizer(value: object, where: str) -> Normalizer:
         raise KeyConfigError(f"{where} must be a list of normaliser names, or a function")
     steps = tuple(s.strip() for s in steps if s.strip())
     for step in steps:
-        if step not in NAMED[:3] and not _LAST.fullmatch(step):
+        if step not in _NAMED and not _LAST.fullmatch(step):
             raise KeyConfigError(
                 f"{where}: unknown normaliser {step!r}; known: trim, lower, digits, last:N"
             )
     return steps
-
-
-class BlindIndex(NamedTuple):
-    """One index: the encrypted value it reads, how, and the plain field(s) it writes."""
-
-    name: str
-    source: tuple[str, ...]
-    """The path of the value inside event data (its first part an encrypted field)."""
-    target: str
-    """The plain top-level field of event data the tag is written to."""
-    normalizer: Normalizer = ()
-    next_target: str | None = None
-    """Where the tag under ``index_next_key`` is written, during a key change."""
-    length: int = FULL_BYTES
-
-    def value(self, data: Mapping[str, Any], open_value: Callable[[Any], Any]) -> Any:
-        """The normalised value in ``data`` (``open_value`` opens envelopes on the way)."""
-        found: Any = data
-        for part in self.source:
-            found = open_value(found)
-            if not isinstance(found, Mapping):
-                return None
-            found = found.get(part)
-        found = open_value(found)
-        if found is None:
-            return None
-        return apply_normalizer(found, self.normalizer, f"index {self.name!r}")
-
-
-_SPEC = frozenset({"from", "to", "normalize", "next_to", "bytes"})
-_OPTIONAL = "normalize, next_to, bytes"
-
-
-def _field(path: object, where: str, *, top_level: bool) -> tuple[str, ...]:
-    parts = path.split(".") if isinstance(path, str) else None
-    if not parts or parts[0] != "data" or len(parts) < 2 or not all(parts[1:]):
-        raise KeyConfigError(f"{where} must be a dotted path into the event, such as data.x.y")
-    if top_level and len(parts) != 2:
-        raise KeyConfigError(f"{where} must be a top-level field of the data, such as data.x_idx")
-    return tuple(parts[1:])
-
-
-def read_indexes(value: Any, where: str, from_text: bool) -> tuple[BlindIndex, ...]:
-    """The ``indexes`` setting: a mapping of index name to its spec (text: a JSON object)."""
-    if value is None:
-        return ()
-    if from_text and isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else {}
-        except ValueError:
-            raise KeyConfigError(f"{where} must be a JSON object") from None
-    if isinstance(value, (list, tuple)) and all(isinstance(i, BlindIndex) for i in value):
-        return tuple(value)
-    if not isinstance(value, Mapping):
-        raise KeyConfigError(f"{where} must map index names to their settings")
-    found = []
-    for name, spec in value.items():
-        label = f"{where}[{name!r}]"
-        try:
-            check_name(name)
-        except KeyConfigError as error:
-            raise KeyConfigError(f"{label}: {error}") from None
-        if not isinstance(spec, Mapping) or not {"from", "to"} <= set(spec) or set(spec) - _SPEC:
-            raise KeyConfigError(f"{label} takes from, to and optionally {_OPTIONAL}")
-        length = check_length(spec.get("bytes", FULL_BYTES), f"{label} bytes")
-        next_to = spec.get("next_to")
-        found.append(
-            BlindIndex(
-                name=name,
-                source=_field(spec["from"], f"{label} from", top_level=False),
-                target=_field(spec["to"], f"{label} to", top_level=True)[0],
-                normalizer=parse_normalizer(spec.get("normalize", ()), f"{label} normalize"),
-                next_target=None
-                if next_to is None
-                else _field(next_to, f"{label} next_to", top_level=True)[0],
-                length=length,
-            )
-        )
-    targets = [t for i in found for t in (i.target, i.next_target) if t is not None]
-    if len(set(targets)) != len(targets):
-        raise KeyConfigError(f"{where}: two indexes write the same field")
-    return tuple(found)
-
-
-def check_indexes(indexes: Sequence[BlindIndex], fields: Sequence[str], next_key: object) -> None:
-    """Refuse indexes that read a plain field or write into an encrypted one."""
-    for index in indexes:
-        label = f"index {index.name!r}"
-        if index.source[0] not in fields:
-            raise KeyConfigError(
-                f"{label} reads data.{index.source[0]}, which is not an encrypted field "
-                f"({', '.join(fields)}): a plain value needs no index"
-            )
-        for target in (index.target, index.next_target):
-            if target in fields:
-                raise KeyConfigError(f"{label} writes data.{target}, an encrypted field")
-        if (index.next_target is None) != (next_key is None):
-            raise KeyConfigError(
-                f"{label}: index_next_key and each index's next_to go together"
-                " (the tag under the next key needs a field of its own)"
-            )
-
-
-MATERIAL_CODECS = frozenset({"secretbox", "aes-gcm"})
-"""Codecs whose keys are secret material an index key may be derived from. Others may
-hold a reference to a key in a service (aws-kms), which has no material: index_key."""
-
-
-class Indexer:
-    """Writes the tags of the configured indexes into event data on its way out.
-
-    The key of an index derives from ``index_key`` when it is set, else from the primary
-    key of whichever Encryptor seals the data (a tenant's own key, where keys are per
-    tenant); the tenant id joins the derivation wherever keys are per tenant.
-    """
-
-    def __init__(
-        self,
-        indexes: Sequence[BlindIndex],
-        encryptor: Encryptor,
-        *,
-        fields: Sequence[str],
-        index_key: KeyInput | None = None,
-        next_key: KeyInput | None = None,
-    ) -> None:
-        check_indexes(indexes, fields, next_key)
-        self._indexes = tuple(indexes)
-        self._index_key = None if index_key is None else KeySet.build(index_key).primary.material
-        self._next_key = None if next_key is None else KeySet.build(next_key).primary.material
-        self._tenants = {id(encryptor.for_tenant(t)): t for t in encryptor.tenants}
-        if self._indexes:  # refuse now, not at the first send, a key with no material
-            for tenant in (None, *encryptor.tenants):
-                self.material(encryptor.for_tenant(tenant))
-
-    @classmethod
-    def from_settings(cls, settings: EncryptionSettings, encryptor: Encryptor) -> Indexer:
-        return cls(
-            settings.indexes,
-            encryptor,
-            fields=settings.event_encryption_field,
-            index_key=settings.index_key,
-            next_key=settings.index_next_key,
-        )
-
-    def material(self, encryptor: Encryptor) -> tuple[bytes, str | None]:
-        """The key bytes indexes derive from for data ``encryptor`` seals, and its tenant."""
-        tenant = self._tenants.get(id(encryptor))
-        if self._index_key is not None:
-            return self._index_key, tenant
-        codec = encryptor.codec.name
-        if codec not in MATERIAL_CODECS:
-            whose = f"tenant {tenant!r}'s codec" if tenant is not None else "the codec"
-            raise KeyConfigError(
-                f"blind indexes derive their keys from key material, and {whose} {codec!r} "
-                "may hold its key in a key service: set index_key (a secret of its own)"
-            )
-        return encryptor.keys.primary.material, tenant
-
-    @property
-    def indexes(self) -> tuple[BlindIndex, ...]:
-        return self._indexes
-
-    def tag(
-        self,
-        name: str,
-        value: Any,
-        encryptor: Encryptor,
-        *,
-        length: int = FULL_BYTES,
-        next_key: bool = False,
-    ) -> str | None:
-        """The tag of a normalised value under the index ``name``, for data ``encryptor``
-        seals; ``next_key=True``: under ``index_next_key``."""
-        material, tenant = self.material(encryptor)
-        if next_key:
-            if self._next_key is None:
-                raise KeyConfigError("index_next_key is not set")
-            material = self._next_key
-        return tag(derive_key(material, name, tenant), value, length, f"index {name!r}")
-
-    def tags(self, data: Mapping[str, Any], encryptor: Encryptor) -> dict[str, Any]:
-        """The fields to add to ``data`` (plain, as sent) when ``encryptor`` seals it."""
-        found: dict[str, Any] = {}
-        for index in self._indexes:
-            value = index.value(data, encryptor.decrypt)
-            current = self.tag(index.name, value, encryptor, length=index.length)
-            if current is not None:
-                found[index.target] = current
-                if index.next_target is not None:
-                    found[index.next_target] = self.tag(
-                        index.name, value, encryptor, length=index.length, next_key=True
-                    )
-        return found
-
-    def write(
-        self, sealed: dict[str, Any], plain: Mapping[str, Any], encryptor: Encryptor
-    ) -> dict[str, Any]:
-        """``sealed`` (``plain`` encrypted by ``encryptor``) with the tags of ``plain``."""
-        found = self.tags(plain, encryptor)
-        return {**sealed, **found} if found else sealed

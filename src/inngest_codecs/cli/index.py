@@ -15,14 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..config import EncryptionSettings
-from ..index import (
-    FULL_BYTES,
-    Indexer,
-    apply_normalizer,
-    check_length,
-    check_name,
-    parse_normalizer,
-)
+from ..index import FULL_BYTES, apply_normalizer, check_length, check_name, parse_normalizer
+from ..indexer import Indexer
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 

@@ -19,7 +19,7 @@ import inngest
 
 from ..config import ENV_KEY, EncryptionSettings
 from ..errors import KeyConfigError
-from ..index import Indexer
+from ..indexer import Indexer
 from ..keys import KeyInput
 from ..limits import SizeGuard
 from ..tenants import TenantFrom
