@@ -13,10 +13,12 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from inngest_codecs import EncodingError, Encryptor, KeyConfigError
+from inngest_codecs import ConfigError, EncodingError, KeyConfigError
 from inngest_codecs.config import EncryptionSettings
+from inngest_codecs.for_inngest.events import seal_fields
 from inngest_codecs.index import blind_index, derive_key
 from inngest_codecs.indexer import Indexer
+from inngest_codecs.tenants import TenantRouter
 
 VECTORS = json.loads((Path(__file__).parent / "index_vectors.json").read_text(encoding="utf-8"))
 KEY = VECTORS["key"]
@@ -30,10 +32,10 @@ INDEXES = {
 }
 
 
-def indexer(**settings: Any) -> tuple[Indexer, Encryptor]:
+def indexer(**settings: Any) -> tuple[Indexer, TenantRouter]:
     chosen = EncryptionSettings({"key": KEY, "indexes": INDEXES, **settings})
-    encryptor = chosen.encryptor()
-    return Indexer.from_settings(chosen, encryptor), encryptor
+    tenants = chosen.tenants()
+    return Indexer.from_settings(chosen, tenants), tenants
 
 
 def independent_tag(key: bytes, name: str, message: bytes, tenant: str | None = None) -> str:
@@ -92,10 +94,10 @@ def test_values_an_index_cannot_take_are_refused_without_naming_them(value: obje
 
 
 def test_the_middleware_rule_writes_tags_beside_the_sealed_data() -> None:
-    rule, encryptor = indexer()
+    rule, router = indexer()
     plain = {"encrypted": {"email": "ana@example.com", "account": {"iban": "DE89 0130 00"}}}
-    sealed = encryptor.encrypt_event_data(plain)
-    written = rule.write(sealed, plain, encryptor)
+    sealed = seal_fields(router.default, plain)
+    written = rule.write(sealed, plain, router.default)
     assert written["encrypted"] == sealed["encrypted"]
     assert written["customer_idx"] == blind_index(KEY, "customer", "ana@example.com")
     assert written["account_idx"] == blind_index(KEY, "account", "3000")
@@ -103,41 +105,39 @@ def test_the_middleware_rule_writes_tags_beside_the_sealed_data() -> None:
 
 
 def test_a_missing_value_writes_no_tag_and_an_envelope_is_opened_first() -> None:
-    rule, encryptor = indexer()
-    assert rule.tags({"encrypted": {"account": None}}, encryptor) == {}
-    assert rule.tags({"other": 1}, encryptor) == {}
-    forwarded = encryptor.encrypt_event_data({"encrypted": {"email": "ana@example.com"}})
-    assert rule.tags(forwarded, encryptor) == rule.tags(
-        {"encrypted": {"email": "ana@example.com"}}, encryptor
+    rule, router = indexer()
+    assert rule.tags({"encrypted": {"account": None}}, router.default) == {}
+    assert rule.tags({"other": 1}, router.default) == {}
+    forwarded = seal_fields(router.default, {"encrypted": {"email": "ana@example.com"}})
+    assert rule.tags(forwarded, router.default) == rule.tags(
+        {"encrypted": {"email": "ana@example.com"}}, router.default
     )
 
 
 def test_tenants_get_different_tags_for_the_same_value() -> None:
-    rule, encryptor = indexer(tenant_keys={"acme": "acme-key", "globex": "globex-key"})
+    rule, router = indexer(tenant_keys={"acme": "acme-key", "globex": "globex-key"})
     data = {"encrypted": {"email": "ana@example.com"}}
-    tags = {t: rule.tags(data, encryptor.for_tenant(t))["customer_idx"] for t in (None, "acme")}
+    tags = {t: rule.tags(data, router.for_tenant(t))["customer_idx"] for t in (None, "acme")}
     assert tags["acme"] == blind_index("acme-key", "customer", "ana@example.com", tenant="acme")
     assert tags[None] == blind_index(KEY, "customer", "ana@example.com")
-    shared, shared_encryptor = indexer(
+    shared, shared_router = indexer(
         index_key="index-key", tenant_keys={"acme": "acme-key", "globex": "globex-key"}
     )
-    acme = shared.tags(data, shared_encryptor.for_tenant("acme"))["customer_idx"]
-    globex = shared.tags(data, shared_encryptor.for_tenant("globex"))["customer_idx"]
+    acme = shared.tags(data, shared_router.for_tenant("acme"))["customer_idx"]
+    globex = shared.tags(data, shared_router.for_tenant("globex"))["customer_idx"]
     assert acme == blind_index("index-key", "customer", "ana@example.com", tenant="acme")
     assert acme != globex
 
 
 def test_the_next_tag_is_the_tag_once_the_next_key_is_the_key() -> None:
     spec = {**INDEXES["customer"], "next_to": "data.customer_idx_v2"}
-    during, encryptor = indexer(indexes={"customer": spec}, index_next_key="key-2")
+    during, router = indexer(indexes={"customer": spec}, index_next_key="key-2")
     data = {"encrypted": {"email": "ana@example.com"}}
-    both = during.tags(data, encryptor)
+    both = during.tags(data, router.default)
     assert both["customer_idx"] == blind_index(KEY, "customer", "ana@example.com")
     switched = {**INDEXES["customer"], "to": "data.customer_idx_v2"}
-    after, after_encryptor = indexer(
-        key="key-2", fallback_keys=[KEY], indexes={"customer": switched}
-    )
-    assert after.tags(data, after_encryptor) == {"customer_idx_v2": both["customer_idx_v2"]}
+    after, after_router = indexer(key="key-2", fallback_keys=[KEY], indexes={"customer": switched})
+    assert after.tags(data, after_router.default) == {"customer_idx_v2": both["customer_idx_v2"]}
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_the_next_tag_is_the_tag_once_the_next_key_is_the_key() -> None:
 def test_mistakes_in_the_setting_are_refused_at_start_up(
     settings: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(KeyConfigError, match=message):
+    with pytest.raises(ConfigError, match=message):
         indexer(**settings)
 
 
@@ -168,9 +168,9 @@ def test_a_key_held_by_a_key_service_needs_an_index_key() -> None:
     with pytest.raises(KeyConfigError, match="set index_key") as raised:
         indexer(key=arn, codec="aws-kms")
     assert arn not in str(raised.value)
-    rule, encryptor = indexer(key=arn, codec="aws-kms", index_key="index-key")
+    rule, router = indexer(key=arn, codec="aws-kms", index_key="index-key")
     data = {"encrypted": {"email": "ana@example.com"}}
-    assert rule.tags(data, encryptor)["customer_idx"] == blind_index(
+    assert rule.tags(data, router.default)["customer_idx"] == blind_index(
         "index-key", "customer", "ana@example.com"
     )
 
@@ -185,6 +185,6 @@ def test_the_setting_reads_from_the_environment() -> None:
 
 def test_a_python_normaliser_is_a_function() -> None:
     spec = {**INDEXES["customer"], "normalize": lambda v: v.split("@")[0]}
-    rule, encryptor = indexer(indexes={"customer": spec})
-    found = rule.tags({"encrypted": {"email": "ana@example.com"}}, encryptor)
+    rule, router = indexer(indexes={"customer": spec})
+    found = rule.tags({"encrypted": {"email": "ana@example.com"}}, router.default)
     assert found["customer_idx"] == blind_index(KEY, "customer", "ana")

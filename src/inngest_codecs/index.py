@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .errors import EncodingError, KeyConfigError
+from .errors import ConfigError, EncodingError
 from .keys import _JS_WHITESPACE, KeyInput, KeySet
 
 LABEL = b"inngest-codecs/blind-index/v1"
@@ -125,7 +125,7 @@ def blind_index(
 
 def check_name(name: object) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise KeyConfigError(
+        raise ConfigError(
             "an index name is 1 to 64 letters, digits, '_', '.' or '-' (it labels the key)"
         )
     return name
@@ -135,7 +135,7 @@ def check_length(length: object, where: str) -> int:
     if isinstance(length, bool) or not isinstance(length, int):
         length = -1
     if not MIN_BYTES <= length <= FULL_BYTES:
-        raise KeyConfigError(f"{where} must be a whole number from 16 to 32")
+        raise ConfigError(f"{where} must be a whole number from 16 to 32")
     return length
 
 
@@ -145,11 +145,11 @@ def parse_normalizer(value: object, where: str) -> Normalizer:
         return value
     steps = value.split(",") if isinstance(value, str) else value
     if not isinstance(steps, (list, tuple)) or not all(isinstance(s, str) for s in steps):
-        raise KeyConfigError(f"{where} must be a list of normaliser names, or a function")
+        raise ConfigError(f"{where} must be a list of normaliser names, or a function")
     steps = tuple(s.strip() for s in steps if s.strip())
     for step in steps:
         if step not in _NAMED and not _LAST.fullmatch(step):
-            raise KeyConfigError(
+            raise ConfigError(
                 f"{where}: unknown normaliser {step!r}; known: trim, lower, digits, last:N"
             )
     return steps

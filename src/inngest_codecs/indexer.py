@@ -12,8 +12,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .encryptor import Encryptor
-from .errors import KeyConfigError
+from .errors import ConfigError, KeyConfigError
 from .index import (
     FULL_BYTES,
     Normalizer,
@@ -24,10 +23,12 @@ from .index import (
     parse_normalizer,
     tag,
 )
-from .keys import KeyInput, KeySet
+from .keys import SECRET, KeyInput, KeySet
 
 if TYPE_CHECKING:
     from .config import EncryptionSettings
+    from .encryptor import Encryptor
+    from .tenants import TenantRouter
 
 
 class BlindIndex(NamedTuple):
@@ -64,9 +65,9 @@ _OPTIONAL = "normalize, next_to, bytes"
 def _field(path: object, where: str, *, top_level: bool) -> tuple[str, ...]:
     parts = path.split(".") if isinstance(path, str) else None
     if not parts or parts[0] != "data" or len(parts) < 2 or not all(parts[1:]):
-        raise KeyConfigError(f"{where} must be a dotted path into the event, such as data.x.y")
+        raise ConfigError(f"{where} must be a dotted path into the event, such as data.x.y")
     if top_level and len(parts) != 2:
-        raise KeyConfigError(f"{where} must be a top-level field of the data, such as data.x_idx")
+        raise ConfigError(f"{where} must be a top-level field of the data, such as data.x_idx")
     return tuple(parts[1:])
 
 
@@ -78,20 +79,20 @@ def read_indexes(value: Any, where: str, from_text: bool) -> tuple[BlindIndex, .
         try:
             value = json.loads(value) if value.strip() else {}
         except ValueError:
-            raise KeyConfigError(f"{where} must be a JSON object") from None
+            raise ConfigError(f"{where} must be a JSON object") from None
     if isinstance(value, (list, tuple)) and all(isinstance(i, BlindIndex) for i in value):
         return tuple(value)
     if not isinstance(value, Mapping):
-        raise KeyConfigError(f"{where} must map index names to their settings")
+        raise ConfigError(f"{where} must map index names to their settings")
     found = []
     for name, spec in value.items():
         label = f"{where}[{name!r}]"
         try:
             check_name(name)
-        except KeyConfigError as error:
-            raise KeyConfigError(f"{label}: {error}") from None
+        except ConfigError as error:
+            raise ConfigError(f"{label}: {error}") from None
         if not isinstance(spec, Mapping) or not {"from", "to"} <= set(spec) or set(spec) - _SPEC:
-            raise KeyConfigError(f"{label} takes from, to and optionally {_OPTIONAL}")
+            raise ConfigError(f"{label} takes from, to and optionally {_OPTIONAL}")
         length = check_length(spec.get("bytes", FULL_BYTES), f"{label} bytes")
         next_to = spec.get("next_to")
         found.append(
@@ -108,7 +109,7 @@ def read_indexes(value: Any, where: str, from_text: bool) -> tuple[BlindIndex, .
         )
     targets = [t for i in found for t in (i.target, i.next_target) if t is not None]
     if len(set(targets)) != len(targets):
-        raise KeyConfigError(f"{where}: two indexes write the same field")
+        raise ConfigError(f"{where}: two indexes write the same field")
     return tuple(found)
 
 
@@ -117,23 +118,18 @@ def check_indexes(indexes: Sequence[BlindIndex], fields: Sequence[str], next_key
     for index in indexes:
         label = f"index {index.name!r}"
         if index.source[0] not in fields:
-            raise KeyConfigError(
+            raise ConfigError(
                 f"{label} reads data.{index.source[0]}, which is not an encrypted field "
                 f"({', '.join(fields)}): a plain value needs no index"
             )
         for target in (index.target, index.next_target):
             if target in fields:
-                raise KeyConfigError(f"{label} writes data.{target}, an encrypted field")
+                raise ConfigError(f"{label} writes data.{target}, an encrypted field")
         if (index.next_target is None) != (next_key is None):
-            raise KeyConfigError(
+            raise ConfigError(
                 f"{label}: index_next_key and each index's next_to go together"
                 " (the tag under the next key needs a field of its own)"
             )
-
-
-MATERIAL_CODECS = frozenset({"secretbox", "aes-gcm"})
-"""Codecs whose keys are secret material an index key may be derived from. Others may
-hold a reference to a key in a service (aws-kms), which has no material: index_key."""
 
 
 class Indexer:
@@ -141,13 +137,15 @@ class Indexer:
 
     The key of an index derives from ``index_key`` when it is set, else from the primary
     key of whichever Encryptor seals the data (a tenant's own key, where keys are per
-    tenant); the tenant id joins the derivation wherever keys are per tenant.
+    tenant), which must be secret material: a reference to a key held by a service
+    (aws-kms) has none, and index_key is then required. The tenant id joins the
+    derivation wherever keys are per tenant.
     """
 
     def __init__(
         self,
         indexes: Sequence[BlindIndex],
-        encryptor: Encryptor,
+        tenants: TenantRouter,
         *,
         fields: Sequence[str],
         index_key: KeyInput | None = None,
@@ -157,16 +155,16 @@ class Indexer:
         self._indexes = tuple(indexes)
         self._index_key = None if index_key is None else KeySet.build(index_key).primary.material
         self._next_key = None if next_key is None else KeySet.build(next_key).primary.material
-        self._tenants = {id(encryptor.for_tenant(t)): t for t in encryptor.tenants}
+        self._tenants = {id(tenants.for_tenant(t)): t for t in tenants.tenants}
         if self._indexes:  # refuse now, not at the first send, a key with no material
-            for tenant in (None, *encryptor.tenants):
-                self.material(encryptor.for_tenant(tenant))
+            for tenant in (None, *tenants.tenants):
+                self.material(tenants.for_tenant(tenant))
 
     @classmethod
-    def from_settings(cls, settings: EncryptionSettings, encryptor: Encryptor) -> Indexer:
+    def from_settings(cls, settings: EncryptionSettings, tenants: TenantRouter) -> Indexer:
         return cls(
             settings.indexes,
-            encryptor,
+            tenants,
             fields=settings.event_encryption_field,
             index_key=settings.index_key,
             next_key=settings.index_next_key,
@@ -177,14 +175,15 @@ class Indexer:
         tenant = self._tenants.get(id(encryptor))
         if self._index_key is not None:
             return self._index_key, tenant
-        codec = encryptor.codec.name
-        if codec not in MATERIAL_CODECS:
-            whose = f"tenant {tenant!r}'s codec" if tenant is not None else "the codec"
+        keys = encryptor.keys
+        if keys is None or keys.primary.kind != SECRET:
+            whose = f"tenant {tenant!r}'s key" if tenant is not None else "the key"
             raise KeyConfigError(
-                f"blind indexes derive their keys from key material, and {whose} {codec!r} "
-                "may hold its key in a key service: set index_key (a secret of its own)"
+                f"blind indexes derive their keys from key material, and {whose} (codec "
+                f"{encryptor.codec.name!r}) is a reference to a key held by a service, or "
+                "not given: set index_key (a secret of its own)"
             )
-        return encryptor.keys.primary.material, tenant
+        return keys.primary.material, tenant
 
     @property
     def indexes(self) -> tuple[BlindIndex, ...]:

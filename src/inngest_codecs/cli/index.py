@@ -47,7 +47,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             "cache_size": 0,
         }
     )
-    encryptor = settings.encryptor()
+    tenants = settings.tenants()
     name = check_name(args.name)
     configured = next((i for i in settings.indexes if i.name == name), None)
     normalizer = configured.normalizer if configured is not None else ()
@@ -56,7 +56,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     length = configured.length if configured is not None else FULL_BYTES
     if args.bytes is not None:
         length = check_length(args.bytes, "--bytes")
-    if args.tenant is not None and args.tenant not in encryptor.tenants:
+    if args.tenant is not None and args.tenant not in tenants.tenants:
         raise CliError(
             f"tenant {args.tenant!r} has no key of its own in tenant_keys; tags name a "
             "tenant only where keys are per tenant",
@@ -64,14 +64,14 @@ def cmd_index(args: argparse.Namespace) -> int:
         )
     indexer = Indexer(
         (),
-        encryptor,
+        tenants,
         fields=settings.event_encryption_field,
         index_key=settings.index_key,
         next_key=settings.index_next_key,
     )
     value = apply_normalizer(_value(args), normalizer, f"index {name!r}")
-    tenant = encryptor.for_tenant(args.tenant)
-    found = indexer.tag(name, value, tenant, length=length, next_key=args.next)
+    encryptor = tenants.for_tenant(args.tenant)
+    found = indexer.tag(name, value, encryptor, length=length, next_key=args.next)
     if found is None:
         raise CliError("no tag: the value is empty (after normalising)", EXIT_INPUT)
     sys.stdout.write(found + "\n")

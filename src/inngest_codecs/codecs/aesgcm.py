@@ -82,6 +82,10 @@ class AesGcmCodec(Codec):
         self._header = bytes([VERSION]) + bytes.fromhex(ids[0])
         self._aad, (self._encryption, *_) = self._by_header[self._header]
 
+    @classmethod
+    def key_id(cls, key: Key) -> str:
+        return derive(key)[1].hex()
+
     @property
     def key_ids(self) -> tuple[str, ...]:
         return self._ids

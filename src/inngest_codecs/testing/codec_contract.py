@@ -55,7 +55,7 @@ def _flip(data: bytes, bit: int) -> bytes:
     return bytes(altered)
 
 
-def _key_texts(key: KeyInput) -> list[str]:
+def _key_texts(key: str | bytes) -> list[str]:
     """The forms in which a key would show if a message leaked it."""
     material = key.encode("utf-8") if isinstance(key, str) else key
     forms = [material.hex(), base64.b64encode(material).decode(), repr(material)[2:-1]]
@@ -100,7 +100,7 @@ class CodecContract:
 
     # Hooks to override.
 
-    def new_key(self) -> KeyInput:
+    def new_key(self) -> str | bytes:
         """A fresh key, different from every key made before."""
         return self.codec_class.generate_key()
 
@@ -171,12 +171,12 @@ class CodecContract:
         package = cls.__module__.split(".")[0]
         candidates = [
             entry_point
-            for entry_point in importlib.metadata.entry_points(group=registry.GROUP)
+            for entry_point in importlib.metadata.entry_points(group=registry.CODECS)
             if entry_point.name == cls.name or entry_point.module.split(".")[0] == package
         ]
         mine = [entry_point for entry_point in candidates if _loads(entry_point) is cls]
         if not mine:
-            pytest.skip(f"{cls.__qualname__} is not installed as an {registry.GROUP} entry point")
+            pytest.skip(f"{cls.__qualname__} is not installed as an {registry.CODECS} entry point")
         for entry_point in mine:
             assert entry_point.name == cls.name, (
                 f"entry point {entry_point.name!r} holds a codec named {cls.name!r}: "
