@@ -32,6 +32,8 @@ def test_only_our_own_envelopes_are_left_as_they_are() -> None:
         {**once["encrypted"], "ssn": "123-45-6789"},
         Encryptor("other key").encrypt("v"),
         {"__ENCRYPTED__": True, "data": "bm90IGNpcGhlcnRleHQ="},
+        {**once["encrypted"], "__KEY__": ["not", "a", "key id"]},
+        {**once["encrypted"], "__KEY__": {"id": 1}},
     ):
         sealed = events.seal_fields(encryptor, {"encrypted": look_alike})
         assert encryptor.decrypt(sealed["encrypted"]) == look_alike

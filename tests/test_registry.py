@@ -16,6 +16,7 @@ from inngest_codecs import (
     UnknownCodecError,
     available_codecs,
     load_codec,
+    plugins,
     register_codec,
     registry,
     unregister_codec,
@@ -87,10 +88,10 @@ def test_broken_plugins_are_reported_and_the_rest_still_load() -> None:
 def test_discovery_runs_once() -> None:
     registry.refresh()
     available_codecs()
-    assert registry._codecs.cache_info().misses == 1
+    assert plugins.codecs.cache_info().misses == 1
     Encryptor("k")
     Encryptor("k", codec="aes-gcm")
-    assert registry._codecs.cache_info().misses == 1
+    assert plugins.codecs.cache_info().misses == 1
 
 
 IMPOSTORS = """

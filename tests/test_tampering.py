@@ -13,7 +13,7 @@ from inngest_codecs import (
     EncodingError,
     Encryptor,
     UnknownCodecError,
-    registry,
+    plugins,
 )
 from inngest_codecs.envelope import DATA, MARKER, STRATEGY
 
@@ -89,11 +89,11 @@ def test_unknown_strategy_names_the_installed_codecs() -> None:
 
 
 def test_v0_envelope_without_plugin_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    without_legacy = registry._Group(registry.CODECS, Codec, registry.BUILTINS)
+    without_legacy = plugins.PluginGroup(plugins.CODECS, Codec, plugins.BUILTINS)
     for name, entry_point in list(without_legacy.entry_points.items()):
         if entry_point.value.startswith("inngest_codecs_legacy"):
             del without_legacy.entry_points[name]
-    monkeypatch.setattr(registry, "_codecs", lambda: without_legacy)
+    monkeypatch.setattr(plugins, "codecs", lambda: without_legacy)
     sealed = {MARKER: True, DATA: "U2FsdGVkX1+AAAAAAAAAAA=="}
     with pytest.raises(UnknownCodecError, match="v0") as caught:
         Encryptor(KEY).decrypt(sealed)

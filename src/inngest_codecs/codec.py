@@ -135,9 +135,9 @@ def _option_names(codec: type[Codec], *, named_only: bool = False) -> list[str] 
     import inspect
 
     parameters = list(inspect.signature(codec.__init__).parameters.values())
-    if codec.__init__ is not Codec.__init__ and not named_only:
-        if any(p.kind is p.VAR_KEYWORD for p in parameters):
-            return None
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters)
+    if takes_any and codec.__init__ is not Codec.__init__ and not named_only:
+        return None
     kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     return [p.name for p in parameters if p.kind in kinds and p.name not in ("self", "keys")]
 

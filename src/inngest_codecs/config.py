@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar, overload
+from typing import Any
 
-from . import config_values, registry
+from . import registry
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
+from .config_values import ENV_PREFIX, REQUIRED, Setting
 from .encryptor import DEFAULT_CODEC, DEFAULT_EVENT_FIELD, Encryptor
 from .errors import ConfigError, KeyConfigError
 from .for_inngest.limits import (
@@ -36,58 +37,9 @@ from .keys import KeySet
 from .offload.store import Store
 from .tenants import TenantFrom, TenantRouter, UnknownTenants, check_tenant_keys
 
-ENV_PREFIX = "INNGEST_ENCRYPTION_"
 ENV_KEY = ENV_PREFIX + "KEY"
 ENV_FALLBACK_KEYS = ENV_PREFIX + "FALLBACK_KEYS"
 ENV_CODEC = ENV_PREFIX + "CODEC"
-
-
-T = TypeVar("T")
-REQUIRED: Any = object()
-
-
-class Setting(Generic[T]):
-    """One setting, declared as an attribute of [`EncryptionSettings`][]: what it takes
-    (``kind``: see `config_values.READERS`), its default, its doc line, where it can be set."""
-
-    def __init__(
-        self,
-        kind: str,
-        default: Any,
-        help: str,
-        *,
-        cli: str | None = None,
-        aliases: tuple[str, ...] = (),
-        choices: tuple[str, ...] = (),
-    ) -> None:
-        self.kind, self.default, self.help = kind, default, help
-        self.cli, self.aliases, self.choices = cli, aliases, choices
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, instance: None, owner: type) -> Setting[T]: ...
-    @overload
-    def __get__(self, instance: object, owner: type) -> T: ...
-    def __get__(self, instance: object, owner: type) -> Setting[T] | T:
-        if instance is None:
-            return self
-        raise AttributeError(self.name)  # values live in the instance's __dict__
-
-    @property
-    def env(self) -> str:
-        """The environment variable (``event_encryption_field`` keeps its short old name)."""
-        short = "EVENT_FIELD" if self.name == "event_encryption_field" else self.name.upper()
-        return ENV_PREFIX + short
-
-    def read(self, value: Any, where: str, from_text: bool) -> Any:
-        if self.kind in ("choice", "optional_choice"):
-            reader = config_values.choice(self.choices, self.kind == "optional_choice")
-        else:
-            reader = config_values.READERS[self.kind]
-        return reader(value, where, from_text)
 
 
 def _hint(name: str, known: Sequence[str]) -> str:
