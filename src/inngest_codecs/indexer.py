@@ -156,6 +156,8 @@ class Indexer:
         self._index_key = None if index_key is None else KeySet.build(index_key).primary.material
         self._next_key = None if next_key is None else KeySet.build(next_key).primary.material
         self._tenants = {id(tenants.for_tenant(t)): t for t in tenants.tenants}
+        # Index keys by (encryptor, index name, next key): a dict, so threads need no lock.
+        self._derived: dict[tuple[Encryptor, str, bool], bytes] = {}
         if self._indexes:  # refuse now, not at the first send, a key with no material
             for tenant in (None, *tenants.tenants):
                 self.material(tenants.for_tenant(tenant))
@@ -200,12 +202,16 @@ class Indexer:
     ) -> str | None:
         """The tag of a normalised value under the index ``name``, for data ``encryptor``
         seals; ``next_key=True``: under ``index_next_key``."""
-        material, tenant = self.material(encryptor)
-        if next_key:
-            if self._next_key is None:
-                raise KeyConfigError("index_next_key is not set")
-            material = self._next_key
-        return tag(derive_key(material, name, tenant), value, length, f"index {name!r}")
+        index_key = self._derived.get((encryptor, name, next_key))
+        if index_key is None:
+            material, tenant = self.material(encryptor)
+            if next_key:
+                if self._next_key is None:
+                    raise KeyConfigError("index_next_key is not set")
+                material = self._next_key
+            index_key = derive_key(material, name, tenant)
+            self._derived[(encryptor, name, next_key)] = index_key
+        return tag(index_key, value, length, f"index {name!r}")
 
     def tags(self, data: Mapping[str, Any], encryptor: Encryptor) -> dict[str, Any]:
         """The fields to add to ``data`` (plain, as sent) when ``encryptor`` seals it."""
