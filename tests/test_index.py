@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inngest_codecs import ConfigError, EncodingError, KeyConfigError
 from inngest_codecs.config import EncryptionSettings
@@ -77,6 +79,18 @@ def test_the_vectors_cover_what_they_must() -> None:
         v.get("tenant"): v["tag"] for v in VECTORS["vectors"] if v["value"] == "ana@example.com"
     }
     assert len({by_tenant[None], by_tenant["acme"], by_tenant["globex"]}) == 3
+
+
+INDEXABLE = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), min_size=1),
+    st.integers(-(2**53 - 1), 2**53 - 1),
+)
+
+
+@given(INDEXABLE, INDEXABLE)
+def test_tags_are_equal_exactly_when_the_values_are(a: str | int, b: str | int) -> None:
+    same = type(a) is type(b) and a == b
+    assert (blind_index(KEY, "customer", a) == blind_index(KEY, "customer", b)) is same
 
 
 def test_index_keys_differ_by_name_and_tenant() -> None:
