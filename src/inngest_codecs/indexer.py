@@ -155,7 +155,7 @@ class Indexer:
         self._indexes = tuple(indexes)
         self._index_key = None if index_key is None else KeySet.build(index_key).primary.material
         self._next_key = None if next_key is None else KeySet.build(next_key).primary.material
-        self._tenants = {id(tenants.for_tenant(t)): t for t in tenants.tenants}
+        self._tenants = {tenants.for_tenant(t): t for t in tenants.tenants}
         # Index keys by (encryptor, index name, next key): a dict, so threads need no lock.
         self._derived: dict[tuple[Encryptor, str, bool], bytes] = {}
         if self._indexes:  # refuse now, not at the first send, a key with no material
@@ -174,7 +174,7 @@ class Indexer:
 
     def material(self, encryptor: Encryptor) -> tuple[bytes, str | None]:
         """The key bytes indexes derive from for data ``encryptor`` seals, and its tenant."""
-        tenant = self._tenants.get(id(encryptor))
+        tenant = self._tenants.get(encryptor)
         if self._index_key is not None:
             return self._index_key, tenant
         keys = encryptor.keys
