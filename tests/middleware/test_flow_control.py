@@ -15,6 +15,7 @@ import celpy
 import inngest
 
 from inngest_codecs import EncryptionMiddleware
+from inngest_codecs.index import blind_index
 from inngest_codecs.testing import StandIn, assert_no_plaintext, serve_flask
 
 KEY = "flow-control-key"
@@ -130,3 +131,30 @@ def test_a_wait_for_event_if_matches_the_same_customers_event_only() -> None:
     assert waits and all(w["if"] == SAME_CUSTOMER for w in waits)
     matched = [evaluate(waits[0]["if"], event=order, **{"async": p}) for p in payments]
     assert matched == [False, True]
+
+
+def test_with_the_middleware_on_a_function_client_send_in_a_run_writes_tags_too() -> None:
+    with StandIn() as server:
+        client = inngest.Inngest(app_id="shop", **server.client_options())
+        middleware = [EncryptionMiddleware.factory(KEY, indexes=INDEXES)]
+        data = {"encrypted": {"email": ANA}}
+
+        @client.create_function(
+            fn_id="resend", trigger=inngest.TriggerEvent(event="shop/order"), middleware=middleware
+        )
+        def resend(ctx: inngest.ContextSync) -> None:
+            ctx.step.send_event("by-step", inngest.Event(name="shop/sent", data=data))
+            ctx.step.run(
+                "by-client",
+                lambda: bool(client.send_sync(inngest.Event(name="shop/sent", data=data))),
+            )
+
+        with serve_flask(client, [resend]) as app:
+            run = server.run(app.url, resend.id, {"name": "shop/order", "data": {}})
+        sent = [e["data"] for e in server.events if e["name"] == "shop/sent"]
+        assert_no_plaintext(server.recorder, ANA)
+
+    assert run.completed, run.error
+    assert len(sent) == 2
+    assert sent[0]["customer_idx"] == sent[1]["customer_idx"]
+    assert sent[0]["customer_idx"] == blind_index(KEY, "customer", ANA)

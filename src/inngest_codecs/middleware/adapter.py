@@ -13,7 +13,8 @@ The rules live beside it: `requests` (replayed requests), `opening`
 and `failures` (what comes in, and what a failure does to the run),
 `forwarding` (what arrived encrypted leaves encrypted), `steps` (the
 guard every step passes), `sealing` (encrypted errors), `sizes`
-(Inngest's size limits) and `binding` (settings to factories).
+(Inngest's size limits), `indexing` (blind-index tags on what runs send) and
+`binding` (settings to factories).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..tenants import tenant_of
 from . import forwarding, steps
 from .binding import Factory, FactoryMethods
 from .failures import run_error
+from .indexing import IndexedRunState
 from .opening import Opener
 from .requests import SignedRequest
 from .sizes import INVOKED_EVENT, RunSizes
@@ -88,11 +90,12 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             self._run_encryptor = encryptor = self._tenants.for_tenant(tenant)
         except CodecError as error:
             raise run_error(error) from None
-        state = forwarding.RunState(
+        state = IndexedRunState(
             encryptor,
             self._fields,
             owner=ctx,
             function_level=self._factory.add_run_sends_if_function_level(self.client),
+            indexer=self._indexer,
         )
         opener = Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
         opener.memos(memos)

@@ -22,7 +22,7 @@ from ..encryptor import DEFAULT_EVENT_FIELD
 from ..errors import KeyConfigError
 from ..indexer import Indexer
 from ..keys import KeyInput
-from . import forwarding
+from . import forwarding, indexing
 
 
 class Factory:
@@ -67,7 +67,8 @@ class RunSends(inngest.MiddlewareSync):
         states = [state for state in forwarding.active() if state.function_level]
         if states:
             for event in events:
-                event.data = forwarding.seal_event_data(event.data, states)
+                sealed = forwarding.seal_event_data(event.data, states)
+                event.data = indexing.write_tags(sealed, event.data, states)
 
 
 _adding = threading.Lock()
