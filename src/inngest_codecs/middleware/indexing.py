@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..encryptor import Encryptor
 from ..indexer import Indexer
 from . import forwarding
 
@@ -21,16 +20,8 @@ class IndexedRunState(forwarding.RunState):
 
     __slots__ = ("indexer",)
 
-    def __init__(
-        self,
-        encryptor: Encryptor,
-        fields: tuple[str, ...],
-        *,
-        owner: object,
-        function_level: bool,
-        indexer: Indexer,
-    ) -> None:
-        super().__init__(encryptor, fields, owner=owner, function_level=function_level)
+    def __init__(self, *args: Any, indexer: Indexer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.indexer = indexer
 
 
