@@ -64,6 +64,21 @@ def test_each_committed_vector(vector: dict[str, Any]) -> None:
     assert found == vector["tag"]
 
 
+@pytest.mark.parametrize("vector", VECTORS["vectors"], ids=lambda v: f"{v['name']}:{v['value']!r}")
+def test_each_committed_vector_through_the_setting(vector: dict[str, Any]) -> None:
+    spec: dict[str, Any] = {"from": "data.encrypted.value", "to": "data.tag"}
+    spec.update({k: vector[k] for k in ("normalize", "bytes") if k in vector})
+    key = vector.get("key", KEY)
+    settings: dict[str, Any] = {"key": key, "indexes": {vector["name"]: spec}}
+    if "tenant" in vector:  # where keys are per tenant: one index_key, the tenant in the info
+        settings.update(index_key=key, tenant_keys={vector["tenant"]: "its-own-key"})
+    rule, router = indexer(**settings)
+    tags = rule.tags(
+        {"encrypted": {"value": vector["value"]}}, router.for_tenant(vector.get("tenant"))
+    )
+    assert tags.get("tag") == vector["tag"]
+
+
 def test_the_derivation_is_the_documented_one() -> None:
     for tenant in (None, "acme"):
         expected = independent_tag(KEY.encode(), "customer", b'"ana@example.com"', tenant)
