@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
 import hmac
 import json
@@ -106,6 +107,14 @@ INDEXABLE = st.one_of(
 def test_tags_are_equal_exactly_when_the_values_are(a: str | int, b: str | int) -> None:
     same = type(a) is type(b) and a == b
     assert (blind_index(KEY, "customer", a) == blind_index(KEY, "customer", b)) is same
+
+
+def test_an_int_enum_is_its_number() -> None:
+    class Plan(enum.IntEnum):
+        PRO = 7
+
+    assert blind_index(KEY, "plan", Plan.PRO) == blind_index(KEY, "plan", 7)
+    assert blind_index(KEY, "plan", Plan.PRO, normalize="last:1") == blind_index(KEY, "plan", "7")
 
 
 def test_index_keys_differ_by_name_and_tenant() -> None:

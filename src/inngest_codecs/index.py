@@ -63,7 +63,7 @@ def apply_normalizer(value: Any, steps: Normalizer, where: str = "the value") ->
         return steps(value)
     for step in steps:
         if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
+            value = str(int(value))  # an IntEnum prints its name otherwise
         if not isinstance(value, str):
             raise EncodingError(f"{where}: {type(value).__name__} cannot be normalised")
         if step == "trim":
@@ -89,7 +89,7 @@ def canonical(value: Any, where: str = "the value") -> bytes | None:
     if isinstance(value, int) and not isinstance(value, bool):
         if abs(value) > MAX_SAFE_INTEGER:
             raise EncodingError(f"{where} is an integer beyond 2**53 - 1, which JSON may round")
-        return str(value).encode("ascii")
+        return str(int(value)).encode("ascii")
     raise EncodingError(f"{where} is {type(value).__name__}; an index takes text or an integer")
 
 
