@@ -32,7 +32,7 @@ from .for_inngest.limits import (
     SizeGuard,
     SizeLimits,
 )
-from .indexer import BlindIndex
+from .indexer import BlindIndex, Indexer
 from .keys import KeySet
 from .offload.store import Store
 from .tenants import TenantFrom, TenantRouter, UnknownTenants, check_tenant_keys
@@ -311,6 +311,16 @@ class EncryptionSettings:
         primary = KeySet.build(key, kind=cls.key_kind).primary
         ids = {primary.fingerprint, cls.key_id(primary)}
         return not ids.isdisjoint(self.revoked_key_ids)
+
+    def indexer(self, tenants: TenantRouter) -> Indexer:
+        """The writer of the blind indexes' tags, with the keys of ``tenants``."""
+        return Indexer(
+            self.indexes,
+            tenants,
+            fields=self.event_encryption_field,
+            index_key=self.index_key,
+            next_key=self.index_next_key,
+        )
 
     def size_guard(self) -> SizeGuard:
         """A size guard for Inngest's limits as these settings set them."""

@@ -26,7 +26,6 @@ from .index import (
 from .keys import SECRET, KeyInput, KeySet
 
 if TYPE_CHECKING:
-    from .config import EncryptionSettings
     from .encryptor import Encryptor
     from .tenants import TenantRouter
 
@@ -161,16 +160,6 @@ class Indexer:
         if self._indexes:  # refuse now, not at the first send, a key with no material
             for tenant in (None, *tenants.tenants):
                 self.material(tenants.for_tenant(tenant))
-
-    @classmethod
-    def from_settings(cls, settings: EncryptionSettings, tenants: TenantRouter) -> Indexer:
-        return cls(
-            settings.indexes,
-            tenants,
-            fields=settings.event_encryption_field,
-            index_key=settings.index_key,
-            next_key=settings.index_next_key,
-        )
 
     def material(self, encryptor: Encryptor) -> tuple[bytes, str | None]:
         """The key bytes indexes derive from for data ``encryptor`` seals, and its tenant."""

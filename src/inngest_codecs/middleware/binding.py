@@ -20,7 +20,6 @@ import inngest
 from ..config import ENV_KEY, EncryptionSettings
 from ..encryptor import DEFAULT_EVENT_FIELD
 from ..errors import KeyConfigError
-from ..indexer import Indexer
 from ..keys import KeyInput
 from . import forwarding, indexing
 
@@ -35,7 +34,7 @@ class Factory:
     ) -> None:
         self.settings = settings
         self.tenants = settings.tenants()
-        self.indexer = Indexer.from_settings(settings, self.tenants)
+        self.indexer = settings.indexer(self.tenants)
         self.guard = settings.size_guard()
         self._middleware_class = middleware_class
         self._served_clients: weakref.WeakKeyDictionary[inngest.Inngest, bool] = (
