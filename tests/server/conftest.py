@@ -13,8 +13,8 @@ import pytest
 
 from inngest_codecs import Encryptor
 from inngest_codecs.inngest_api import InngestAPI
-from inngest_codecs.server.app import create_app
 from inngest_codecs.keyring import Keyring
+from inngest_codecs.server.app import create_app
 from inngest_codecs.server.audit import AuditLog
 from inngest_codecs.server.credentials import Credentials
 from inngest_codecs.server.settings import LOOPBACK_NAMES

@@ -51,7 +51,8 @@ def test_every_route_but_healthz_needs_a_credential() -> None:
 def test_a_wrong_token_is_told_so_and_gets_nothing() -> None:
     with codec_server() as server:
         for wrong in [TOKEN[:-1], TOKEN + "x", TOKEN.upper(), "x" * 40]:
-            answer = httpx.get(server.url + "/api/info", headers={"authorization": f"Bearer {wrong}"})
+            wrong_auth = {"authorization": f"Bearer {wrong}"}
+            answer = httpx.get(server.url + "/api/info", headers=wrong_auth)
             assert answer.status_code == 401
             assert answer.json()["error"] == "that token is not valid here"
         basic = httpx.get(server.url + "/", headers={"authorization": f"Basic {TOKEN}"})

@@ -254,6 +254,9 @@ def test_an_answer_larger_than_the_cap_is_refused() -> None:
         return JSONResponse({"run_id": "R1", "output": "x" * 5000})
 
     app = Starlette(routes=[Route("/v1/runs/{run_id}", huge)])
-    with serve_asgi(app) as url, InngestAPI(url, max_answer_bytes=1000) as api:
-        with pytest.raises(InngestUnavailableError, match="more than 1000 bytes"):
-            api.run("R1")
+    with (
+        serve_asgi(app) as url,
+        InngestAPI(url, max_answer_bytes=1000) as api,
+        pytest.raises(InngestUnavailableError, match="more than 1000 bytes"),
+    ):
+        api.run("R1")

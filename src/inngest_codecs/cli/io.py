@@ -1,8 +1,9 @@
 """Reading JSON documents or JSON lines, writing results, showing progress.
 
 Input is read as bytes by the project's strict reader
-([`read_json`][]), so the command line refuses
-exactly what the rest of the package refuses. Output is strict JSON or
+([`read_pasted`][inngest_codecs.documents.read_pasted]: JSON, or a sealed error message
+as the dashboard shows it), so the command line refuses exactly what the rest of
+the package refuses. Output is strict JSON or
 nothing: a value JSON cannot carry is an error, never ``Infinity``. Text taken
 from untrusted input is escaped before it reaches a terminal.
 """
@@ -16,8 +17,8 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from .. import envelope, strictjson
+from ..documents import read_pasted
 from ..errors import CodecError, EncodingError
-from ..jsoninput import read_json
 
 
 class InputError(CodecError):
@@ -73,7 +74,7 @@ def _open(source: str) -> IO[bytes]:
 
 def _parse(data: bytes, where: str) -> Any:
     try:
-        return read_json(data, where)
+        return read_pasted(data, where)
     except EncodingError as error:
         raise InputError(str(error)) from None
 
