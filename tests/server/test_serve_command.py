@@ -73,8 +73,9 @@ def test_serve_without_credentials_makes_one_and_prints_a_login_url(tmp_path: Pa
     )
     try:
         assert process.stderr is not None
-        ready = process.stderr.readline()
         login = process.stderr.readline()
+        process.stderr.readline()
+        ready = process.stderr.readline()
         found = re.search(r"(http://127\.0\.0\.1:\d+)/login\?token=(\S+)", login)
         assert "credentials: local;" in ready and found is not None, login
         base, token = found.groups()

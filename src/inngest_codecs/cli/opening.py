@@ -89,7 +89,7 @@ def decoder(args: argparse.Namespace, keyring: Callable[[], Keyring]) -> Decoder
 def report(results: Sequence[Decoded], path: str | None) -> int:
     """Tell stderr who opened what and what stayed closed; 1 when something did, else 0."""
     openers = Counter((t or "", k or "?") for d in results for _, t, k in d.opened)
-    if openers:
+    if len(openers) > 1 or any(tenant for tenant, _ in openers):  # one key: nothing to say
         parts = [
             f"{count} with {'tenant ' + printable(t, 60) if t else 'no tenant'}'s key "
             f"{printable(k, 40)}"

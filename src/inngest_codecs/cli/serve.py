@@ -61,6 +61,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError(f"cannot write the audit log: {error.strerror}", EXIT_CONFIG) from None
 
     def ready(url: str) -> None:
+        if login_token is not None:  # first, so the line naming the URL comes last
+            print(
+                f"inngest-codecs: sign in by opening {url}/login?token={login_token}\n"
+                f"inngest-codecs: (for curl or --codec-endpoint: Authorization: Bearer "
+                f"{login_token}; shown only here; valid until serve stops)",
+                file=sys.stderr,
+                flush=True,
+            )
         lookups = f"on, {api.base_url}" if api.configured else "off (no INNGEST_SIGNING_KEY)"
         tenants = f", {len(keyring.tenants)} tenant(s)" if keyring.tenants else ""
         print(
@@ -71,14 +79,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-        if login_token is not None:
-            print(
-                f"inngest-codecs: sign in by opening {url}/login?token={login_token}\n"
-                f"inngest-codecs: (for curl or --codec-endpoint: Authorization: Bearer "
-                f"{login_token}; it is shown only here and lasts until serve stops)",
-                file=sys.stderr,
-                flush=True,
-            )
 
     try:
         serve(
