@@ -125,3 +125,20 @@ def test_nothing_from_the_data_reaches_the_terminal_raw() -> None:
     inspected = cli("inspect", stdin=json.dumps(hinted))
     assert "\u009b" not in inspected.stdout and "\u202e" not in inspected.stdout
     assert "\\u009b2J" in inspected.stdout
+
+
+def test_inspect_with_keys_says_whose_key_opens_each_envelope() -> None:
+    encryptor = tenants()
+    document = {
+        "acme": encryptor.for_tenant("acme").encrypt(1),
+        "theirs": Encryptor("someone else's").encrypt(2),
+    }
+    result = cli("inspect", stdin=json.dumps(document), env=tenant_env())
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("\t")[0]: line.split("\t") for line in result.stdout.splitlines()}
+    assert rows["PATH"][-1] == "OPENS WITH"
+    assert rows["$.acme"][-1] == f"tenant acme, key {document['acme']['__KEY__']}"
+    assert rows["$.theirs"][-1].startswith("not opened: no configured key opens")
+    assert "1" not in rows["$.acme"][-1].split(",")[0]  # no plaintext, only who opens it
+    keyless = cli("inspect", stdin=json.dumps(document))
+    assert keyless.stdout.splitlines()[0] == "PATH\tSTRATEGY\tCODEC\tKEY ID\tSIZE"

@@ -17,7 +17,6 @@ from typing import Any
 from .. import registry
 from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, EncryptionSettings
 from ..config_values import split_keys
-from ..documents import describe, find_envelopes
 from ..encryptor import Encryptor
 from ..errors import (
     CodecError,
@@ -30,8 +29,8 @@ from ..errors import (
     UnknownCodecError,
 )
 from ..keyring import Keyring, resolve_file_variables
-from .io import InputError, each_document, pick, printable, terminal_safe, write_document
-from .opening import Decoded, add_opening, build_keyring, decoder, no_envelope_note, report
+from .io import InputError, each_document, printable, terminal_safe, write_document
+from .opening import Decoded, add_opening, build_keyring, decoder, report
 
 EXIT_OK, EXIT_UNOPENED, EXIT_USAGE, EXIT_INPUT, EXIT_CONFIG, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
 EXIT_INTERNAL = 70
@@ -198,33 +197,6 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
     return report(results, args.path)
 
 
-def cmd_inspect(args: argparse.Namespace) -> int:
-    print("PATH\tSTRATEGY\tCODEC\tKEY ID\tSIZE")
-    count = 0
-    found = 0
-
-    def handle(document: Any) -> None:
-        nonlocal count, found
-        prefix = f"$[{count}]" if args.lines else "$"
-        for where, value in find_envelopes(pick(document, args.path), prefix):
-            info = describe(value)
-            if info.strategy is None:
-                strategy = "(malformed)"
-            elif info.strategy == "":
-                strategy = "(v0, no strategy)"
-            else:
-                strategy = printable(info.strategy, 80)
-            size = f"{info.size} bytes" if info.size is not None else "malformed"
-            key_id = printable(info.key_id, 80) if info.key_id else "-"
-            print("\t".join([where, strategy, info.codec or "not installed", key_id, size]))
-            found += 1
-        count += 1
-
-    each_document(args.file, args.lines, "inspected", handle)
-    no_envelope_note(found, args.path)
-    return EXIT_OK
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import DemoUnavailable, run_demo
 
@@ -247,6 +219,7 @@ def _version() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     from . import lookup, serve
+    from .listing import cmd_inspect
 
     parser = argparse.ArgumentParser(
         prog="inngest-codecs",
@@ -287,7 +260,13 @@ def _parser() -> argparse.ArgumentParser:
     add_keys(decrypt)
     add_opening(decrypt)
     add_input(decrypt)
-    inspect = add("inspect", "list the envelopes in a document (no key needed)", cmd_inspect)
+    inspect = add(
+        "inspect",
+        "list the envelopes in a document (no key needed; with keys, who opens each)",
+        cmd_inspect,
+    )
+    add_keys(inspect)
+    add_opening(inspect)
     add_input(inspect)
     lookup.add_commands(add)
     serve.add_command(add)
