@@ -17,19 +17,49 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from . import envelope
-from .config import ENV_PREFIX, EncryptionSettings
-from .documents import Opening, describe
+from . import envelope, layers, registry
+from .config import EncryptionSettings
+from .config_values import ENV_PREFIX
 from .encryptor import Encryptor
-from .errors import DecryptionError, KeyConfigError, KeyRevokedError
-from .tenants import tenant_spec
+from .errors import CodecError, ConfigError, DecryptionError, KeyConfigError, KeyRevokedError
+from .keys import KeySet
+from .tenants import check_tenant_keys
 
 ENV_KEYS_DIR = "INNGEST_CODECS_KEYS_DIR"
 FILE_SUFFIX = "_FILE"
 TENANT_FILE_PREFIX = "tenant."
 MAX_KEY_FILE_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Opening:
+    """An opened value, with the tenant and key id of the key that opened it, where known."""
+
+    value: object
+    tenant: str | None = None
+    key_id: str | None = None
+
+
+@runtime_checkable
+class EnvelopeOpener(Protocol):
+    """What opens envelopes and says with which key (the [`Keyring`][])."""
+
+    def open(self, value: dict[str, Any]) -> Opening: ...
+
+
+def key_id_hint(value: dict[str, Any]) -> str | None:
+    """The key id an envelope names, unauthenticated: ``__KEY__``, or the id its codec's
+    format carries (aes-gcm); ``None`` when it names none."""
+    named = value.get(envelope.KEY_ID)
+    if isinstance(named, str):
+        return named
+    try:
+        strategy, blob = envelope.parse(value)
+        return registry.codec_for_strategy(layers.split(strategy)[0]).key_id_of(blob)
+    except CodecError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -41,6 +71,7 @@ class KeyringEntry:
     source: str
     key_id: str
     encryptor: Encryptor
+    ids: frozenset[str] = frozenset()  # every id the key goes by (key id, fingerprint)
 
 
 def _split(keys: object) -> list[Any]:
@@ -56,39 +87,52 @@ class Keyring:
         self.revoked = frozenset(revoked_key_ids)
         unique: dict[tuple[str | None, str], KeyringEntry] = {}
         for entry in entries:
-            if entry.key_id not in self.revoked:
+            if entry.ids.isdisjoint(self.revoked):
                 unique.setdefault((entry.tenant, entry.key_id), entry)
         self.entries = tuple(unique.values())
 
     @classmethod
     def from_settings(cls, settings: EncryptionSettings, *, keys_dir: str | None = None) -> Keyring:
-        """Every key ``settings`` name, then every key file in ``keys_dir``."""
-        shared: dict[str, Any] = {
-            "codec": settings.codec,
-            "compression": settings.compression,
-            "max_decompressed_bytes": settings.max_decompressed_bytes,
-            "offload_store": settings.offload_store,
-            **settings.codec_options,
-        }
+        """Every key ``settings`` name (tenants in ``revoked_tenants`` left out), then every
+        key file in ``keys_dir``; each Encryptor is built by the settings, so it shares
+        every other setting (compression, offload store, codec options)."""
         entries: list[KeyringEntry] = []
 
-        def add(tenant: str | None, source: str, key: Any, options: Mapping[str, Any]) -> None:
-            encryptor = Encryptor(key, **{**shared, **options})
-            entries.append(KeyringEntry(tenant, source, encryptor.codec.key_ids[0], encryptor))
+        def add(tenant: str | None, source: str, key: Any, codec: str, options: Any) -> None:
+            kind = registry.codec_class(codec)
+            primary = KeySet.build(key, kind=kind.key_kind).primary
+            ids = frozenset({kind.key_id(primary), primary.fingerprint})
+            if not ids.isdisjoint(settings.revoked_key_ids):
+                return  # never loaded, so it never opens anything
+            encryptor = settings.encryptor(
+                key=key, fallback_keys=(), codec=codec, codec_options=options
+            )
+            entries.append(KeyringEntry(tenant, source, kind.key_id(primary), encryptor, ids))
 
-        given = _split(settings.key)
-        for index, key in enumerate([*given, *settings.fallback_keys]):
-            add(None, "default key" if index == 0 else f"fallback key #{index}", key, {})
-        for tenant, spec in (settings.tenant_keys or {}).items():
-            options = tenant_spec(tenant, spec)
-            keys = [*_split(options.pop("key")), *_split(options.pop("fallback_keys", None))]
-            for index, key in enumerate(keys):
+        shared = (settings.codec, settings.codec_options)
+        for index, key in enumerate([*_split(settings.key), *settings.fallback_keys]):
+            add(None, "default key" if index == 0 else f"fallback key #{index}", key, *shared)
+        for tenant, spec in check_tenant_keys(settings.tenant_keys or {}).items():
+            if tenant in settings.revoked_tenants:
+                continue
+            codec = spec.codec or settings.codec
+            options = spec.codec_options
+            if options is None:
+                options = settings.codec_options if codec == settings.codec else {}
+            for index, key in enumerate([*_split(spec.key), *_split(spec.fallback_keys)]):
                 suffix = f" key #{index}" if index else ""
-                add(tenant, f"tenant {tenant!a}{suffix}", key, options)
+                add(tenant, f"tenant {tenant!a}{suffix}", key, codec, options)
         for name, key in read_keys_dir(keys_dir) if keys_dir else ():
             owner = name[len(TENANT_FILE_PREFIX) :] if name.startswith(TENANT_FILE_PREFIX) else ""
-            add(owner or None, f"key file {name!a}", key, {})
+            add(owner or None, f"key file {name!a}", key, *shared)
         return cls(entries, settings.revoked_key_ids)
+
+    def writer(self, tenant: str) -> Encryptor:
+        """The Encryptor of ``tenant``'s encrypting key; [`ConfigError`][] when it has none."""
+        for entry in self.entries:
+            if entry.tenant == tenant and entry.source == f"tenant {tenant!a}":
+                return entry.encryptor
+        raise ConfigError(f"no key of tenant {tenant[:64]!a} is configured here")
 
     @property
     def tenants(self) -> frozenset[str]:
@@ -102,7 +146,7 @@ class Keyring:
         any), and whatever the Encryptor raises for a malformed envelope or a
         strategy no installed codec opens.
         """
-        hint = describe(value).key_id
+        hint = key_id_hint(value)
         bare = {k: v for k, v in value.items() if k != envelope.KEY_ID}  # the hint decides nothing
         ordered = sorted(self.entries, key=lambda e: e.key_id != hint)
         for entry in ordered:
@@ -199,8 +243,11 @@ def keyring_from_env(
 
 __all__ = [
     "ENV_KEYS_DIR",
+    "EnvelopeOpener",
     "Keyring",
     "KeyringEntry",
+    "Opening",
+    "key_id_hint",
     "keyring_from_env",
     "read_keys_dir",
     "resolve_file_variables",

@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from inngest_codecs import Encryptor, sealed_errors
+from inngest_codecs import Encryptor
 from inngest_codecs.config import EncryptionSettings
+from inngest_codecs.for_inngest import sealed_errors
+from inngest_codecs.tenants import TenantRouter
 
 from .test_commands import KEY, cli
 
@@ -23,18 +25,19 @@ def tenant_env(**extra: str) -> dict[str, str]:
     }
 
 
-def tenants() -> Encryptor:
-    return EncryptionSettings({"key": KEY, "tenant_keys": TENANT_KEYS}).encryptor()
+def tenants() -> TenantRouter:
+    return EncryptionSettings({"key": KEY, "tenant_keys": TENANT_KEYS}).tenants()
 
 
 def test_decrypt_opens_every_tenants_values_and_names_the_tenant() -> None:
     encryptor = tenants()
-    old_globex = Encryptor("globex-old", tenant_keys={}).encrypt({"n": 3})
+    old_globex = EncryptionSettings({"key": "globex-old", "tenant_keys": {}}).encryptor()
+    old_globex_value = old_globex.encrypt({"n": 3})
     document = {
         "acme": encryptor.for_tenant("acme").encrypt({"n": 1}),
         "globex": encryptor.for_tenant("globex").encrypt({"n": 2}),
-        "globex_old": old_globex,
-        "default": encryptor.encrypt({"n": 0}),
+        "globex_old": old_globex_value,
+        "default": encryptor.default.encrypt({"n": 0}),
     }
     result = cli("decrypt", stdin=json.dumps(document), env=tenant_env())
     assert result.returncode == 0, result.stderr

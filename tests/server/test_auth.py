@@ -9,11 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from inngest_codecs import Encryptor, KeyConfigError
+from inngest_codecs import ConfigError, Encryptor
 from inngest_codecs.config import EncryptionSettings
 from inngest_codecs.keyring import Keyring
 from inngest_codecs.server.app import create_app
 from inngest_codecs.server.credentials import Credentials
+from inngest_codecs.tenants import TenantRouter
 
 from .conftest import AUTH, KEY, TOKEN, codec_server
 
@@ -107,12 +108,12 @@ def test_cross_site_requests_are_refused_even_with_the_cookie() -> None:
         assert cross_login.status_code == 403
 
 
-def tenant_setup() -> tuple[Encryptor, Keyring, Credentials]:
+def tenant_setup() -> tuple[TenantRouter, Keyring, Credentials]:
     settings = EncryptionSettings({"key": KEY, "tenant_keys": TENANT_KEYS})
     credentials = Credentials.parse(
         f"oncall: {TOKEN}  # every tenant\nacme-support: {ACME_TOKEN} tenants=acme\n"
     )
-    return settings.encryptor(), Keyring.from_settings(settings), credentials
+    return settings.tenants(), Keyring.from_settings(settings), credentials
 
 
 def post(url: str, body: Any, token: str) -> httpx.Response:
@@ -127,8 +128,8 @@ def test_a_tenant_limited_credential_cannot_open_another_tenants_value() -> None
     encryptor, keyring, credentials = tenant_setup()
     acme = encryptor.for_tenant("acme").encrypt({"invoice": "acme-secret"})
     globex = encryptor.for_tenant("globex").encrypt({"invoice": "globex-secret"})
-    untenanted = encryptor.encrypt("no tenant's")
-    with codec_server(encryptor, keyring=keyring, credentials=credentials) as server:
+    untenanted = encryptor.default.encrypt("no tenant's")
+    with codec_server(encryptor.default, keyring=keyring, credentials=credentials) as server:
         own = post(f"{server.url}/decode", {"a": acme}, ACME_TOKEN)
         assert own.status_code == 200
         assert own.json()["document"] == {"a": {"invoice": "acme-secret"}}
@@ -164,6 +165,6 @@ def test_a_tenant_limited_credential_cannot_open_another_tenants_value() -> None
     ],
 )
 def test_a_bad_credentials_file_is_refused_saying_why(text: str, message: str) -> None:
-    with pytest.raises(KeyConfigError, match=message) as caught:
+    with pytest.raises(ConfigError, match=message) as caught:
         Credentials.parse(text)
     assert TOKEN not in str(caught.value)

@@ -17,14 +17,14 @@ ACME_TOKEN = "acme-support-token-0123456789"
 
 def test_decrypt_through_a_codec_server_with_no_key_here() -> None:
     settings = EncryptionSettings({"key": KEY, "tenant_keys": {"acme": "acme-tenant-key"}})
-    encryptor = settings.encryptor()
+    encryptor = settings.tenants()
     credentials = Credentials.parse(f"alice: {TOKEN}\nacme-support: {ACME_TOKEN} tenants=acme")
     document = {
         "order": encryptor.for_tenant("acme").encrypt({"card": "4111"}),
-        "note": encryptor.encrypt("internal"),
+        "note": encryptor.default.encrypt("internal"),
     }
     with codec_server(
-        encryptor, keyring=Keyring.from_settings(settings), credentials=credentials
+        encryptor.default, keyring=Keyring.from_settings(settings), credentials=credentials
     ) as server:
         opened = cli(
             "decrypt",

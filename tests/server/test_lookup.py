@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
 from inngest_codecs.errors import InngestAuthError, InngestUnavailableError
-from inngest_codecs.inngest_api import InngestAPI
+from inngest_codecs.for_inngest.rest_api import InngestAPI
 from inngest_codecs.testing import StandIn, serve_asgi, serve_flask
 
 from ..cli.test_commands import cli

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from inngest_codecs import Encryptor, sealed_errors
-from inngest_codecs.inngest_api import InngestAPI
+from inngest_codecs import Encryptor
+from inngest_codecs.for_inngest import sealed_errors
+from inngest_codecs.for_inngest.rest_api import InngestAPI
 from inngest_codecs.testing import serve_asgi
 
 from .conftest import KEY, OLD_KEY, TOKEN, codec_server

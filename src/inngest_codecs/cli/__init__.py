@@ -21,12 +21,11 @@ from ..encryptor import Encryptor
 from ..errors import (
     CodecError,
     CodecServerError,
+    ConfigError,
     EncodingError,
     InngestAuthError,
     InngestNotFoundError,
     InngestUnavailableError,
-    KeyConfigError,
-    UnknownCodecError,
 )
 from ..keyring import Keyring, resolve_file_variables
 from .io import InputError, each_document, printable, terminal_safe, write_document
@@ -330,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args)
     except CliError as error:
         return _fail(str(error), error.status)
-    except (KeyConfigError, UnknownCodecError, InngestAuthError) as error:
+    except (ConfigError, InngestAuthError) as error:
         return _fail(str(error), EXIT_CONFIG)
     except (InputError, EncodingError, InngestNotFoundError) as error:
         return _fail(str(error), EXIT_INPUT)

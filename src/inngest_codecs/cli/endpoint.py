@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .. import strictjson
-from ..errors import CodecServerError, EncodingError, KeyConfigError
+from ..errors import CodecServerError, ConfigError, EncodingError
 from ..jsoninput import read_json
 from ..net import LOCAL_HOSTS, read_capped
 
@@ -32,14 +32,14 @@ class CodecEndpoint:
     def __init__(self, url: str, token: str | None, *, timeout: float = 60.0) -> None:
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise KeyConfigError("--codec-endpoint takes a URL such as http://127.0.0.1:8290")
+            raise ConfigError("--codec-endpoint takes a URL such as http://127.0.0.1:8290")
         if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
-            raise KeyConfigError(
+            raise ConfigError(
                 "--codec-endpoint must be https off this machine: your credential and the "
                 "decrypted data travel over it"
             )
         if token is None:
-            raise KeyConfigError(
+            raise ConfigError(
                 "--codec-endpoint needs your credential: pass --codec-token or set "
                 "INNGEST_CODECS_TOKEN"
             )
@@ -88,7 +88,7 @@ class CodecEndpoint:
             body = None
         if status in (401, 403):
             reason = body.get("error") if isinstance(body, dict) else None
-            raise KeyConfigError(
+            raise ConfigError(
                 f"the codec server at {self.url} refused the request ({status}"
                 + (f": {reason}" if isinstance(reason, str) else "")
                 + ")"

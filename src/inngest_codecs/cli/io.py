@@ -1,7 +1,7 @@
 """Reading JSON documents or JSON lines, writing results, showing progress.
 
 Input is read as bytes by the project's strict reader
-([`read_pasted`][inngest_codecs.documents.read_pasted]: JSON, or a sealed error message
+([`read_pasted`][inngest_codecs.for_inngest.documents.read_pasted]: JSON, or a sealed error message
 as the dashboard shows it), so the command line refuses exactly what the rest of
 the package refuses. Output is strict JSON or
 nothing: a value JSON cannot carry is an error, never ``Infinity``. Text taken
@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from .. import envelope, strictjson
-from ..documents import read_pasted
 from ..errors import CodecError, EncodingError
+from ..for_inngest.documents import read_pasted
 
 
 class InputError(CodecError):

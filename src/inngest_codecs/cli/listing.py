@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..documents import describe, find_envelopes
+from ..for_inngest.documents import describe, find_envelopes
 from .io import each_document, pick, printable
 from .opening import Decoded, Decoder, decoder, endpoint_of, no_envelope_note
 
@@ -26,10 +26,10 @@ def _keys_given(args: argparse.Namespace) -> bool:
 
 def _verdicts(decoded: Decoded) -> dict[str, str]:
     """Path -> who opens it (``tenant acme, key 1a2b3c4d``) or why nothing does."""
-    found = {
-        path: f"tenant {printable(t, 60)}, key {printable(k or '?', 40)}" if t else f"key {printable(k or '?', 40)}"
-        for path, t, k in decoded.opened
-    }
+    found = {}
+    for path, tenant, key_id in decoded.opened:
+        key = f"key {printable(key_id or '?', 40)}"
+        found[path] = f"tenant {printable(tenant, 60)}, {key}" if tenant else key
     for path, reason in decoded.failures:
         found[path] = f"not opened: {printable(reason, 200)}"
     return found

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import InngestAuthError
-from ..inngest_api import ENV_SIGNING_KEY, InngestAPI
+from ..for_inngest.rest_api import ENV_SIGNING_KEY, InngestAPI
 from .io import write_document
 from .opening import decoder, report
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..documents import open_with_report
+from ..for_inngest.documents import open_with_report
 from ..keyring import Keyring, keyring_from_env
 from .endpoint import CodecEndpoint
 from .io import pick, printable

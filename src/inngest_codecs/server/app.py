@@ -29,15 +29,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import strictjson
-from ..documents import (
-    EnvelopeInfo,
-    EnvelopeOpener,
-    Opening,
-    OpenReport,
-    describe,
-    open_with_report,
-    read_pasted,
-)
 from ..encryptor import Encryptor
 from ..errors import (
     CodecError,
@@ -45,8 +36,15 @@ from ..errors import (
     InngestAuthError,
     InngestNotFoundError,
 )
-from ..inngest_api import InngestAPI
-from ..keyring import Keyring
+from ..for_inngest.documents import (
+    EnvelopeInfo,
+    OpenReport,
+    describe,
+    open_with_report,
+    read_pasted,
+)
+from ..for_inngest.rest_api import InngestAPI
+from ..keyring import EnvelopeOpener, Keyring, Opening
 from .audit import AUDIT_KEY, AuditLog, AuditMiddleware
 from .credentials import Credential, Credentials
 from .guard import API_HEADER, CREDENTIAL_KEY, GuardMiddleware
@@ -208,14 +206,15 @@ class CodecServer:
             raise _Refusal(400, 'the body must be an object with a "value" field')
         tenant = body.get("tenant")
         credential = _credential(request)
-        if tenant is not None and (
-            not isinstance(tenant, str) or tenant not in self.encryptor.tenants
-        ):
+        tenants = self.keyring.tenants if self.keyring is not None else frozenset()
+        if tenant is not None and (not isinstance(tenant, str) or tenant not in tenants):
             raise _Refusal(400, "no such tenant is configured here")
         if not credential.may_open(tenant):
             _audit(request, refused_tenant=tenant)
             raise _Refusal(403, "your credential may not encrypt for that tenant")
-        encryptor = self.encryptor.for_tenant(tenant) if tenant is not None else self.encryptor
+        encryptor = self.encryptor
+        if tenant is not None and self.keyring is not None:
+            encryptor = self.keyring.writer(tenant)
         sealed = await run_in_threadpool(encryptor.encrypt, body["value"])
         info = describe(sealed)
         _audit(

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..errors import KeyConfigError
+from ..errors import ConfigError
 
 MIN_TOKEN_LENGTH = 16
 SESSION_SECONDS = 12 * 3600
@@ -54,12 +54,12 @@ class Credentials:
     def __init__(self, credentials: Iterable[Credential]) -> None:
         self._all = tuple(credentials)
         if not self._all:
-            raise KeyConfigError("the codec server needs at least one credential")
+            raise ConfigError("the codec server needs at least one credential")
         names = [c.name for c in self._all]
         if len(set(names)) != len(names):
-            raise KeyConfigError("each credential needs a name of its own")
+            raise ConfigError("each credential needs a name of its own")
         if len({c.token_digest for c in self._all}) != len(self._all):
-            raise KeyConfigError("each credential needs a token of its own")
+            raise ConfigError("each credential needs a token of its own")
         self._sessions: dict[str, tuple[Credential, float]] = {}
         self._lock = threading.Lock()
 
@@ -85,7 +85,7 @@ class Credentials:
                 continue
             match = _LINE.fullmatch(line)
             if match is None:
-                raise KeyConfigError(
+                raise ConfigError(
                     f"{where}, line {number}: expected 'name: token' or "
                     "'name: token tenants=a,b' (names: letters, digits, . _ @ + -)"
                 )
@@ -101,7 +101,7 @@ class Credentials:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
         except (OSError, UnicodeDecodeError):
-            raise KeyConfigError(f"cannot read the credentials file {path!a}") from None
+            raise ConfigError(f"cannot read the credentials file {path!a}") from None
         return cls.parse(text, f"the credentials file {path!a}")
 
     @property
@@ -138,7 +138,7 @@ class Credentials:
 
 def _check_token(token: str, where: str) -> None:
     if len(token) < MIN_TOKEN_LENGTH:
-        raise KeyConfigError(
+        raise ConfigError(
             f"{where}: a token must be at least {MIN_TOKEN_LENGTH} characters "
             "(inngest-codecs keygen makes one)"
         )

@@ -10,7 +10,7 @@ import re
 import socket
 from collections.abc import Sequence
 
-from ..errors import KeyConfigError
+from ..errors import ConfigError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8290
@@ -38,34 +38,34 @@ def normalized_origin(origin: str) -> str:
 
 
 def check_settings(host: str, configured: bool, allow_origins: Sequence[str]) -> None:
-    """[`KeyConfigError`][] for settings that would expose the server or its data.
+    """a ConfigError for settings that would expose the server or its data.
 
     ``configured`` says whether credentials were given (a token or a credentials
     file); off loopback they must be, since a generated login URL would travel there.
     """
     if not configured and not is_loopback(host):
-        raise KeyConfigError(
+        raise ConfigError(
             f"refusing to serve on {host}, which is not a loopback address, without "
             f"configured credentials: pass --credentials FILE or --token (or set "
             f"{ENV_CREDENTIALS} or {ENV_TOKEN})"
         )
     for origin in allow_origins:
         if not _ORIGIN.fullmatch(normalized_origin(origin)):
-            raise KeyConfigError(
+            raise ConfigError(
                 "--allow-origin takes an exact origin such as https://app.example.com "
                 "(scheme, host and optional port; no path, no wildcard)"
             )
 
 
 def check_port(text: str) -> int:
-    """A TCP port number (0: any free port); [`KeyConfigError`][] otherwise."""
+    """A TCP port number (0: any free port); a ConfigError otherwise."""
     if not text.isdigit() or int(text) > 65535:
-        raise KeyConfigError(f"--port takes a number from 0 to 65535, not {text[:20]!a}")
+        raise ConfigError(f"--port takes a number from 0 to 65535, not {text[:20]!a}")
     return int(text)
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port``; [`KeyConfigError`][] when that is impossible."""
+    """A listening socket on ``host:port``; a ConfigError when that is impossible."""
     try:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
         family, kind, proto, _, address = infos[0]
@@ -74,7 +74,7 @@ def listen(host: str, port: int) -> socket.socket:
         sock.bind(address)
         sock.listen(128)
     except OSError as error:
-        raise KeyConfigError(
+        raise ConfigError(
             f"cannot listen on {host}:{port}: {error.strerror or type(error).__name__}"
         ) from None
     return sock

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..inngest_api import hashed_signing_key
+from ..for_inngest.rest_api import hashed_signing_key
 from .runner import Run
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 A run's output, an event, or a whole export copied from the dashboard can hold
 envelopes at any depth. These walk the document without knowing its shape. An
-error whose message was sealed (`inngest_codecs.sealed_errors`) counts as
+error whose message was sealed (`inngest_codecs.for_inngest.sealed_errors`) counts as
 an envelope at ``<path>.message``; opening it restores ``message`` and ``stack``.
 """
 
@@ -12,14 +12,16 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
-from . import envelope, layers, registry, sealed_errors, strictjson
-from .errors import CodecError, EncodingError, UnknownCodecError
-from .jsoninput import read_json
+from .. import envelope, layers, registry, strictjson
+from ..errors import CodecError, EncodingError, UnknownCodecError
+from ..jsoninput import read_json
+from ..keyring import EnvelopeOpener, Opening
+from . import sealed_errors
 
 if TYPE_CHECKING:
-    from .encryptor import Encryptor
+    from ..encryptor import Encryptor
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -178,22 +180,6 @@ def describe(value: dict[str, Any]) -> EnvelopeInfo:
         key_id=key_id or (named if isinstance(named, str) else None),
         size=len(blob) if blob is not None else None,
     )
-
-
-@dataclass(frozen=True)
-class Opening:
-    """An opened value, with the tenant and key id of the key that opened it, where known."""
-
-    value: object
-    tenant: str | None = None
-    key_id: str | None = None
-
-
-@runtime_checkable
-class EnvelopeOpener(Protocol):
-    """What opens envelopes and says with which key (the operator keyring)."""
-
-    def open(self, value: dict[str, Any]) -> Opening: ...
 
 
 @dataclass(frozen=True)
