@@ -24,17 +24,21 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_serve_answers_then_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port = _free_port()
-    audit = tmp_path / "audit.jsonl"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INNGEST_")}
-    env.update({"INNGEST_ENCRYPTION_KEY": KEY, "INNGEST_CODECS_SERVE_TOKEN": TOKEN})
-    process = subprocess.Popen(
+def start_serve(port: int, audit: Path, **env: str) -> subprocess.Popen[str]:
+    """``inngest-codecs serve`` as a user starts it, with only ``env`` of INNGEST_* set."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("INNGEST_")}
+    return subprocess.Popen(
         [str(SCRIPT), "serve", "--port", str(port), "--audit-log", str(audit)],
-        env=env,
+        env={**clean, "INNGEST_ENCRYPTION_KEY": KEY, **env},
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def test_serve_answers_then_stops_on_ctrl_c(tmp_path: Path) -> None:
+    port = _free_port()
+    audit = tmp_path / "audit.jsonl"
+    process = start_serve(port, audit, INNGEST_CODECS_SERVE_TOKEN=TOKEN)
     try:
         assert process.stderr is not None
         ready = process.stderr.readline()
@@ -63,14 +67,7 @@ def test_serve_answers_then_stops_on_ctrl_c(tmp_path: Path) -> None:
 
 
 def test_serve_without_credentials_makes_one_and_prints_a_login_url(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INNGEST_")}
-    env["INNGEST_ENCRYPTION_KEY"] = KEY
-    process = subprocess.Popen(
-        [str(SCRIPT), "serve", "--port", "0", "--audit-log", str(tmp_path / "audit.jsonl")],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_serve(0, tmp_path / "audit.jsonl")
     try:
         assert process.stderr is not None
         login = process.stderr.readline()
