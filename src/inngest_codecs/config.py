@@ -115,9 +115,9 @@ class EncryptionSettings:
         "bytes_or_off", None, "values whose envelope would be larger go to offload_store"
     )
     offload_store: Setting[str | Store | None] = Setting(
-        "optional_name",
+        "store",
         None,
-        "URL of the object store for large values (needed to read them too)",
+        "the object store for large values (needed to read them too)",
         cli="--offload-store",
     )
     max_step_output_bytes: Setting[int | None] = Setting(

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from .errors import ConfigError, KeyConfigError
 from .keys import KeySet
+from .offload.store import Store
 from .tenants import TenantFrom, tenant_spec
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -139,6 +140,15 @@ def _optional_name(value: Any, where: str, from_text: bool) -> str | None:
     return None if value is None else _name(value, where, from_text)
 
 
+def _store(value: Any, where: str, from_text: bool) -> str | Store | None:
+    """A store URL, or a `Store` object as it is (with its own client and settings)."""
+    if isinstance(value, Store):
+        return value
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where} must be a store URL or a Store object")
+    return _optional_name(value, where, from_text)
+
+
 def _names(value: Any, where: str, from_text: bool) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -190,6 +200,7 @@ READERS: dict[str, Callable[[Any, str, bool], Any]] = {
     "bytes": _bytes,
     "bytes_or_off": _bytes_or_off,
     "optional_name": _optional_name,
+    "store": _store,
     "names": _names,
     "tenant_keys": _tenant_keys,
     "tenant_from": _tenant_from,
@@ -209,6 +220,7 @@ KIND_TEXT = {
     "bytes": "bytes",
     "bytes_or_off": "bytes, or off (None)",
     "optional_name": "str, or none",
+    "store": "URL (in code, also a Store object), or none",
     "names": "list of str (text: comma-separated)",
     "tenant_keys": "mapping of tenant id to key (text: a JSON object)",
     "tenant_from": "dotted path (in code, also a function of the event)",
