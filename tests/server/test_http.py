@@ -4,6 +4,7 @@ Credentials, sign-in and cross-site refusals are in test_auth.py."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -78,7 +79,7 @@ def test_decode_of_a_document_without_envelopes_returns_it_unchanged(
 ) -> None:
     document = {"a": [1, {"b": "c"}], "d": None}
     body = post_json(f"{server.url}/decode", document).json()
-    assert body == {"document": document, "opened": [], "failures": []}
+    assert body == {"document": document, "opened": [], "failures": [], "step_names": {}}
 
 
 def test_encode_returns_an_envelope_the_key_opens(server: RunningServer) -> None:
@@ -257,3 +258,16 @@ def test_a_plaintext_json_cannot_carry_stays_closed_never_invalid_json(
         assert body["document"] == {"v": sealed}
         assert [f["path"] for f in body["failures"]] == ["$.v"]
         assert "Infinity" not in response.text
+
+
+def test_hashed_step_keys_are_matched_to_step_ids_found_in_the_document(
+    server: RunningServer,
+) -> None:
+    hashed = hashlib.sha1(b"charge-card").hexdigest()
+    document = {
+        "steps": {hashed: {"data": 1}, "f" * 40: {"data": 2}},
+        "output": Encryptor(KEY).encrypt({"failed_at": "charge-card"}),  # found once opened
+    }
+    body = post_json(f"{server.url}/decode", document).json()
+    assert body["step_names"] == {hashed: "charge-card"}
+    assert post_json(f"{server.url}/decode", {"a": 1}).json()["step_names"] == {}

@@ -8,6 +8,7 @@ docs show it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -192,11 +193,13 @@ def test_sealed_error_text_as_displayed_opens_in_the_viewer(browser: Any) -> Non
 
 
 def test_deep_links_look_up_a_run_and_the_header_names_it(browser: Any) -> None:
-    sealed = Encryptor(KEY).encrypt({"total": 42})
+    sealed = Encryptor(KEY).encrypt({"total": 42, "last_step": "charge-card"})
+    hashed = hashlib.sha1(b"charge-card").hexdigest()  # how Inngest keys a step's state
 
     async def run(scope: Any, receive: Any, send: Any) -> None:
         run_id = scope["path"].rsplit("/", 1)[-1]
-        body = json.dumps({"data": {"run_id": run_id, "output": sealed}}).encode()
+        stored = {"run_id": run_id, "output": sealed, "steps": {hashed: {"data": 1}}}
+        body = json.dumps({"data": stored}).encode()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": body})
 
@@ -207,6 +210,7 @@ def test_deep_links_look_up_a_run_and_the_header_names_it(browser: Any) -> None:
         page.wait_for_selector("#decrypted .mark.opened")
         assert page.inner_text("#shown").startswith("Run 01HWDEEPLINK · fetched ")
         assert '"total": 42' in page.inner_text("#decrypted")
+        assert page.locator("#stored .step").all_inner_texts() == ['step "charge-card"']
         assert page.is_hidden("#runs-choice")
         page.select_option("#lookup-kind", "event")
         assert page.is_visible("#runs-choice")

@@ -1,6 +1,7 @@
 """The codec server's routes: decode, encode, look up by id, and the viewer page.
 
-    POST /decode            any JSON document -> {"document", "opened", "failures"}
+    POST /decode            any JSON document -> {"document", "opened", "failures",
+                            "step_names": the step ids behind hashed step keys}
     POST /encode            {"value": ...}     -> the envelope
     GET  /api/runs/{id}     a run from Inngest's REST API, stored and decrypted
     GET  /api/events/{id}   an event (``?runs=true``: and the runs it started)
@@ -44,6 +45,7 @@ from ..for_inngest.documents import (
     read_pasted,
 )
 from ..for_inngest.rest_api import InngestAPI
+from ..for_inngest.step_ids import step_names
 from ..keyring import EnvelopeOpener, Keyring, Opening
 from .audit import AUDIT_KEY, AuditLog, AuditMiddleware
 from .credentials import Credential, Credentials
@@ -118,6 +120,7 @@ def _report(report: OpenReport) -> dict[str, Any]:
         "failures": [
             {"path": f.path, **_info(f.info), "reason": str(f.error)} for f in report.failures
         ],
+        "step_names": step_names(report.document),
     }
 
 

@@ -40,7 +40,7 @@ const COLOUR_LIMIT = 200000;
 
 // Appends ``value`` to ``parent`` as indented JSON, wrapping marked paths. Text
 // between elements is gathered into one node, so large documents render fast.
-function render(parent, value, path, marks, depth) {
+function render(parent, value, path, marks, depth, stepNames) {
   const colour = JSON.stringify(value).length <= COLOUR_LIMIT;
   let text = "";
   const flush = (target) => {
@@ -79,10 +79,14 @@ function render(parent, value, path, marks, depth) {
         if (!isArray && colour) {
           flush(target);
           target.append(element("span", "key", JSON.stringify(key)));
-          text += ": ";
         } else if (!isArray) {
-          text += JSON.stringify(key) + ": ";
+          text += JSON.stringify(key);
         }
+        if (!isArray && stepNames && Object.hasOwn(stepNames, key)) {
+          flush(target);  // a hashed step id, shown with the step id it is the hash of
+          target.append(element("span", "step", `step ${JSON.stringify(stepNames[key])}`));
+        }
+        if (!isArray) text += ": ";
         walk(target, child, childPath(where, key), level + 1, false);
         text += index < entries.length - 1 ? ",\n" : "\n";
       });
@@ -108,9 +112,9 @@ function scalar(value, pad) {
   return '"' + lines.join("\\n\n" + pad + "   ") + '"';
 }
 
-function show(pre, value, marks) {
+function show(pre, value, marks, stepNames) {
   const fragment = document.createDocumentFragment();  // built detached, attached once
-  render(fragment, value, "$", marks, 0);
+  render(fragment, value, "$", marks, 0, stepNames);
   pre.replaceChildren(fragment);
 }
 
@@ -169,8 +173,9 @@ function showResult(stored, result, heading) {
     decryptedMarks.set(item.path, mark);
     failures.append(element("li", "", `${item.path}: ${item.reason}`));
   }
-  show($("stored"), stored === undefined ? "(not JSON this page can show)" : stored, storedMarks);
-  show($("decrypted"), result.document, decryptedMarks);
+  const steps = result.step_names || {};
+  show($("stored"), stored === undefined ? "(not JSON this page can show)" : stored, storedMarks, steps);
+  show($("decrypted"), result.document, decryptedMarks, steps);
   decrypted = result.document;
   $("copy").disabled = false;
   $("shown").textContent = `${heading} · fetched ${new Date().toISOString().replace("T", " ").slice(0, 19)} UTC`;
