@@ -20,6 +20,7 @@ limits) and the audit log (who looked).
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Collection
 from http.cookies import CookieError, SimpleCookie
@@ -97,6 +98,9 @@ class GuardMiddleware:
         credential, refusal, by_cookie = self._identify(headers)
         if credential is None:
             challenge = [(b"www-authenticate", b'Bearer realm="inngest-codecs"')]
+            if path == "/" and scope.get("method") == "GET" and b"authorization" not in headers:
+                await _sign_in_page(send_safely, scope.get("query_string", b""), challenge)
+                return
             await _answer(send_safely, 401, refusal, challenge)
             return
         scope.setdefault("state", {})[WHO_KEY] = credential.name
@@ -166,6 +170,29 @@ class GuardMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": b""})
+
+
+_SIGN_IN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>inngest-codecs: sign in</title></head>
+<body><p>Not signed in. Open the login URL <code>inngest-codecs serve</code> printed, or
+<code>/login?token=&lt;your token&gt;</code>.</p>
+<p>Signed in already and arrived by a link from another site? The session cookie is
+not sent on such links: <a href="/?{query}">continue to the viewer</a>.</p></body></html>
+"""
+
+
+async def _sign_in_page(send: Send, query: bytes, extra: list[tuple[bytes, bytes]]) -> None:
+    """The viewer's 401: how to sign in, and a same-site link to where a deep link led
+    (a ``SameSite=Strict`` cookie stays behind on a link from another site)."""
+    body = _SIGN_IN_PAGE.format(query=html.escape(query.decode("latin-1"))).encode()
+    headers = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": 401, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _cookie(header: bytes | None) -> str | None:
