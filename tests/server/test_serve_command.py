@@ -24,11 +24,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_serve(port: int, audit: Path, **env: str) -> subprocess.Popen[str]:
+def start_serve(port: int, audit: Path, *args: str, **env: str) -> subprocess.Popen[str]:
     """``inngest-codecs serve`` as a user starts it, with only ``env`` of INNGEST_* set."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("INNGEST_")}
     return subprocess.Popen(
-        [str(SCRIPT), "serve", "--port", str(port), "--audit-log", str(audit)],
+        [str(SCRIPT), "serve", "--port", str(port), "--audit-log", str(audit), *args],
         env={**clean, "INNGEST_ENCRYPTION_KEY": KEY, **env},
         stderr=subprocess.PIPE,
         text=True,
@@ -114,3 +114,24 @@ def test_serve_without_the_extra_says_what_to_install() -> None:
     result = cli_without("starlette", "serve", "--key", "k")
     assert_clean_failure(result, 4)
     assert "pip install '.[serve]'" in result.stderr
+
+
+def test_a_trusted_proxy_names_the_client_in_the_audit_log(tmp_path: Path) -> None:
+    port = _free_port()
+    audit = tmp_path / "audit.jsonl"
+    process = start_serve(
+        port, audit, "--trusted-proxy", "127.0.0.1", INNGEST_CODECS_SERVE_TOKEN=TOKEN
+    )
+    try:
+        assert process.stderr is not None
+        process.stderr.readline()
+        answer = httpx.get(
+            f"http://127.0.0.1:{port}/api/info",
+            headers={"authorization": f"Bearer {TOKEN}", "x-forwarded-for": "203.0.113.9"},
+        )
+        assert answer.status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    (line,) = [json.loads(text) for text in audit.read_text().splitlines()]
+    assert line["client"].startswith("203.0.113.9") and line["who"] == "token"
