@@ -32,6 +32,7 @@ from .for_inngest.limits import (
     SizeGuard,
     SizeLimits,
 )
+from .indexer import BlindIndex
 from .keys import KeySet
 from .offload.store import Store
 from .tenants import TenantFrom, TenantRouter, UnknownTenants, check_tenant_keys
@@ -157,6 +158,20 @@ class EncryptionSettings:
     )
     allow_plaintext_ai_infer: Setting[bool] = Setting(
         "bool", False, "let step.ai.infer send its body and API key to Inngest in plaintext"
+    )
+    indexes: Setting[tuple[BlindIndex, ...]] = Setting(
+        "indexes",
+        None,
+        "blind indexes: a keyed tag of an encrypted value, written to a plain field "
+        "(see flow-control.md)",
+    )
+    index_key: Setting[str | bytes | None] = Setting(
+        "optional_key", None, "the key index keys derive from (default: the encryption key)"
+    )
+    index_next_key: Setting[str | bytes | None] = Setting(
+        "optional_key",
+        None,
+        "while the index key changes, the next one: each index also writes next_to",
     )
 
     def __init__(
