@@ -217,9 +217,10 @@ def test_deep_links_look_up_a_run_and_the_header_names_it(browser: Any) -> None:
         context.close()
 
 
-def test_five_thousand_envelopes_render_in_under_a_second(browser: Any) -> None:
-    """The viewer's own rendering (it records the time in ``data-render-ms``), the best of
-    three decrypts, so that a machine busy with other work does not decide the result."""
+def test_five_thousand_envelopes_render_into_each_pane_at_once(browser: Any) -> None:
+    """What keeps 5,000 envelopes fast to render: each pane is built detached and attached
+    in one change, so the page lays out once, not once per value. Counted, not timed (the
+    time is printed: 0.4 s here; the suite asserts no time, a busy machine decides those)."""
     encryptor = Encryptor(KEY)
     steps = [{"id": f"s{i}", "data": encryptor.encrypt({"n": i})} for i in range(5000)]
     document = {"steps": steps}
@@ -228,16 +229,25 @@ def test_five_thousand_envelopes_render_in_under_a_second(browser: Any) -> None:
         page = context.new_page()
         sign_in(page, server.url)
         page.fill("#stored-input", json.dumps(document))
-        timings = []
-        for _ in range(3):
-            page.evaluate("delete document.body.dataset.renderMs")
-            page.click("#decrypt")
-            page.wait_for_selector("body[data-render-ms]", timeout=120_000)
-            timings.append(int(page.eval_on_selector("body", "b => b.dataset.renderMs")))
-        print(f"\nviewer: 5000 envelopes rendered in {timings} ms")
+        page.evaluate(
+            """() => {
+                window.changes = 0;
+                const count = (records) => { window.changes += records.length; };
+                for (const id of ["stored", "decrypted"]) {
+                    new MutationObserver(count).observe(document.getElementById(id),
+                        {childList: true, subtree: true});
+                }
+            }"""
+        )
+        page.evaluate("delete document.body.dataset.renderMs")
+        page.click("#decrypt")
+        page.wait_for_selector("body[data-render-ms]", timeout=120_000)
+        took = page.eval_on_selector("body", "b => b.dataset.renderMs")
+        print(f"\nviewer: 5000 envelopes rendered in {took} ms")
         assert "5000 envelope(s) opened" in page.inner_text("#status")
         assert page.locator("#decrypted .mark.opened").count() == 5000
-        assert min(timings) < 1000
+        # Cleared once and filled once per pane: a per-value append would count thousands.
+        assert page.evaluate("window.changes") <= 4
         context.close()
 
 
