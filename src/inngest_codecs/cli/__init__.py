@@ -28,8 +28,9 @@ from ..errors import (
     InngestUnavailableError,
 )
 from ..keyring import Keyring, resolve_file_variables
+from .decoded import Decoded
 from .io import InputError, each_document, printable, terminal_safe, write_document
-from .opening import Decoded, add_opening, build_keyring, decoder, report
+from .opening import add_opening, build_keyring, decoder, report
 
 EXIT_OK, EXIT_UNOPENED, EXIT_USAGE, EXIT_INPUT, EXIT_CONFIG, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
 EXIT_INTERNAL = 70

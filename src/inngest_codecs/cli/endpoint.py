@@ -9,7 +9,7 @@ credential and the plaintext travel over it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -18,9 +18,7 @@ from .. import strictjson
 from ..errors import CodecServerError, ConfigError, EncodingError
 from ..jsoninput import read_json
 from ..net import LOCAL_HOSTS, read_capped
-
-if TYPE_CHECKING:
-    from .opening import Decoded
+from .decoded import Decoded
 
 API_HEADER = "x-inngest-codecs"
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
@@ -48,8 +46,6 @@ class CodecEndpoint:
         self._timeout = timeout
 
     def decode(self, document: Any) -> Decoded:
-        from .opening import Decoded
-
         body = self._post("/decode", strictjson.dumps(document))
         if not isinstance(body, dict) or not {"document", "opened", "failures"} <= set(body):
             raise self._unexpected()

@@ -11,8 +11,9 @@ import argparse
 from typing import Any
 
 from ..for_inngest.documents import describe, find_envelopes
+from .decoded import Decoded
 from .io import each_document, pick, printable
-from .opening import Decoded, Decoder, decoder, endpoint_of, no_envelope_note
+from .opening import Decoder, decoder, endpoint_of, no_envelope_note
 
 
 def _keys_given(args: argparse.Namespace) -> bool:

@@ -12,31 +12,16 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..for_inngest.documents import open_with_report
 from ..keyring import Keyring, keyring_from_env
+from .decoded import Decoded
 from .endpoint import CodecEndpoint
 from .io import pick, printable
 
 ENV_CODEC_ENDPOINT = "INNGEST_CODECS_ENDPOINT"
 ENV_CODEC_TOKEN = "INNGEST_CODECS_TOKEN"
-
-
-@dataclass
-class Decoded:
-    """A document with its envelopes opened; ``opened`` holds ``(path, tenant, key id)``,
-    ``failures`` holds ``(path, reason)``."""
-
-    document: Any
-    opened: list[tuple[str, str | None, str | None]] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    on_the_way: int = 0  # envelopes --path led through
-
-    @property
-    def found(self) -> int:
-        return len(self.opened) + len(self.failures) + self.on_the_way
 
 
 Decoder = Callable[[Any, "str | None"], Decoded]
