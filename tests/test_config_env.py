@@ -82,8 +82,9 @@ def test_the_factory_reads_the_key_file_variable(
             "INNGEST_ENCRYPTION_KEY_FILE: cannot read '{dir}/missing': No such file or directory",
         ),
         (
-            {"INNGEST_ENCRYPTION_KEY": KEY, "INNGEST_ENCRYPTION_CODEC_FILE": "{dir}/key"},
-            "unknown variable INNGEST_ENCRYPTION_CODEC_FILE",
+            {"INNGEST_ENCRYPTION_KEY": KEY, "INNGEST_ENCRYPTION_CODEX_FILE": "{dir}/key"},
+            "unknown variable INNGEST_ENCRYPTION_CODEX_FILE; did you mean "
+            "'INNGEST_ENCRYPTION_CODEC_FILE'?",
         ),
     ],
 )

@@ -1,9 +1,9 @@
 """Reading settings from ``INNGEST_ENCRYPTION_*`` variables.
 
-Each setting has its variable (`Setting.env`). Settings that take a secret (a
-key, fallback keys, tenant keys) also read ``<variable>_FILE``: the path of a
-file holding the value, the convention of container secrets; setting both is a
-mistake. An unknown variable is a [`ConfigError`][] where silence would be
+Each setting has its variable (`Setting.env`), and ``<variable>_FILE``: the path
+of a file holding the value, the convention of container secrets, meant for the
+settings that take a secret (a key, fallback keys, tenant keys); setting both is
+a mistake. An unknown variable is a [`ConfigError`][] where silence would be
 worse (the middleware), or a warning where nothing is written (commands that
 only read); either names the closest known variable when one is close.
 """
@@ -17,7 +17,7 @@ from .errors import ConfigError, KeyConfigError
 
 FILE_SUFFIX = "_FILE"
 SECRET_KINDS = ("key", "keys", "tenant_keys")
-"""Settings of these kinds also read their value from the file ``<variable>_FILE`` names."""
+"""Settings of these kinds hold secrets: their values are never shown."""
 
 
 class Declared(Protocol):
@@ -53,7 +53,7 @@ def hint(name: str, known: Sequence[str], prefix: str = "", otherwise: str = "")
 def variables(settings: Iterable[Declared]) -> dict[str, str]:
     """Every variable read, with the setting it gives."""
     found = {s.env: s.name for s in settings}
-    found.update({s.env + FILE_SUFFIX: s.name for s in settings if s.kind in SECRET_KINDS})
+    found.update({s.env + FILE_SUFFIX: s.name for s in settings})
     return found
 
 

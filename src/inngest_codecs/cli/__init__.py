@@ -16,13 +16,14 @@ from typing import Any
 
 from ..errors import (
     CodecError,
+    CodecServerError,
     ConfigError,
     EncodingError,
     InngestAuthError,
     InngestNotFoundError,
     InngestUnavailableError,
 )
-from . import crypt, doctor, keys, lookup, serve
+from . import crypt, doctor, index, keys, listing, lookup, serve
 from .common import (
     EXIT_CONFIG,
     EXIT_INPUT,
@@ -34,7 +35,7 @@ from .common import (
     CliError,
     build_encryptor,
 )
-from .io import InputError, printable
+from .io import InputError, printable, terminal_safe
 
 EPILOG = """\
 exit status:
@@ -48,8 +49,11 @@ exit status:
 
 keys: --key-file, --key, $INNGEST_ENCRYPTION_KEY or $INNGEST_ENCRYPTION_KEY_FILE;
 fallback keys: --fallback-key-file, --fallback-key, $INNGEST_ENCRYPTION_FALLBACK_KEYS
-(comma-separated) or $INNGEST_ENCRYPTION_FALLBACK_KEYS_FILE. Prefer the file forms:
-a key on the command line stays in your shell history.
+(comma-separated) or $INNGEST_ENCRYPTION_FALLBACK_KEYS_FILE; every INNGEST_ENCRYPTION_*
+variable may be given as a file instead (INNGEST_ENCRYPTION_KEY_FILE=/run/secrets/key).
+decrypt, run, event and serve open values of every configured key: default,
+fallback, every tenant's (INNGEST_ENCRYPTION_TENANT_KEYS) and --keys-dir files.
+Prefer the file forms: a key on the command line stays in your shell history.
 """
 
 EXAMPLES = {
@@ -64,6 +68,7 @@ EXAMPLES = {
     "serve": "INNGEST_ENCRYPTION_KEY_FILE=prod.key inngest-codecs serve  # then open the URL",
     "doctor": "INNGEST_ENCRYPTION_KEY_FILE=prod.key INNGEST_DEV=1 inngest-codecs doctor",
     "demo": "inngest-codecs demo --codec aes-gcm --out ./demo",
+    "index": "inngest-codecs index --name customer --normalize trim,lower ' Ana@Example.com'",
 }
 
 
@@ -126,8 +131,10 @@ def _parser() -> argparse.ArgumentParser:
 
     keys.add_commands(add)
     crypt.add_commands(add)
+    listing.add_command(add)
     lookup.add_commands(add)
     serve.add_command(add)
+    index.add_command(add)
     doctor.add_command(add)
     demo = add(
         "demo", "run an encrypted Inngest app locally and show what crosses the wire", cmd_demo
@@ -149,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error), EXIT_CONFIG)
     except (InputError, EncodingError, InngestNotFoundError) as error:
         return _fail(str(error), EXIT_INPUT)
-    except InngestUnavailableError as error:
+    except (InngestUnavailableError, CodecServerError) as error:
         return _fail(str(error), EXIT_UNAVAILABLE)
     except CodecError as error:
         return _fail(str(error), EXIT_UNOPENED)
@@ -164,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, status: int) -> int:
-    print(f"inngest-codecs: {message}", file=sys.stderr)
+    print(f"inngest-codecs: {terminal_safe(message)}", file=sys.stderr)
     return status
 
 

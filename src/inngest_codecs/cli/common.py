@@ -13,9 +13,8 @@ from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, EncryptionSettings
 from ..config_env import env_secret, read_secret_file
 from ..config_values import split_keys
 from ..encryptor import Encryptor
-from ..errors import CodecError
 from ..keycheck import findings
-from .io import printable
+from ..keyring import Keyring, keyring_from_env
 
 EXIT_OK, EXIT_UNOPENED, EXIT_USAGE, EXIT_INPUT, EXIT_CONFIG, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
 EXIT_INTERNAL = 70
@@ -79,51 +78,50 @@ def codec_options(args: argparse.Namespace) -> dict[str, Any] | None:
     return options
 
 
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the flags give (--key/--key-file, --fallback-key(-file), --codec,
+    --codec-option, --compression, --offload-store); those not given are None, and the
+    INNGEST_ENCRYPTION_* variables (or their _FILE forms) fill them in."""
+    return {
+        "key": flag_key(args),
+        "fallback_keys": flag_fallback_keys(args),
+        "codec": getattr(args, "codec", None),
+        "codec_options": codec_options(args),
+        "compression": getattr(args, "compression", None),
+        "offload_store": getattr(args, "offload_store", None),
+        "cache_size": 0,
+    }
+
+
 def settings(args: argparse.Namespace, *, read_only: bool) -> EncryptionSettings:
-    """The settings of a command that needs keys: its flags (--key/--key-file,
-    --fallback-key, --codec, --codec-option, --compression, --offload-store) over the
-    INNGEST_ENCRYPTION_* variables. A command that only reads warns about an unknown
-    variable; one that encrypts refuses it, as the middleware does."""
-    return EncryptionSettings.from_env(
-        overrides={  # flags not given are None: the environment fills them in
-            "key": flag_key(args),
-            "fallback_keys": flag_fallback_keys(args),
-            "codec": getattr(args, "codec", None),
-            "codec_options": codec_options(args),
-            "compression": getattr(args, "compression", None),
-            "offload_store": getattr(args, "offload_store", None),
-            "cache_size": 0,
-        },
-        on_unknown=warn if read_only else None,
+    """The settings of a command that needs keys: its flags over the variables. A command
+    that only reads warns about an unknown variable; one that encrypts refuses it, as the
+    middleware does. Each weak key, or key made for another codec, is a warning."""
+    chosen = EncryptionSettings.from_env(
+        overrides=overrides(args), on_unknown=warn if read_only else None
     )
+    _warn_about_keys(chosen)
+    return chosen
+
+
+def _warn_about_keys(chosen: EncryptionSettings) -> None:
+    for finding in findings(chosen.key, chosen.fallback_keys, chosen.codec):
+        warn(finding.message)
 
 
 def build_encryptor(args: argparse.Namespace, *, read_only: bool = True) -> Encryptor:
-    """The Encryptor of `settings`, after a warning for each weak key or a key made for
-    another codec."""
-    chosen = settings(args, read_only=read_only)
-    for finding in findings(chosen.key, chosen.fallback_keys, chosen.codec):
-        warn(finding.message)
-    return chosen.encryptor()
+    """The Encryptor of the commands that encrypt, from `settings`."""
+    return settings(args, read_only=read_only).encryptor()
 
 
-def report_unopened(failures: Sequence[tuple[str, CodecError]]) -> int:
-    """Tell stderr which envelopes stayed closed; the exit status that goes with it."""
-    for where, error in failures[:20]:
-        print(f"inngest-codecs: not opened at {where}: {error}", file=sys.stderr)
-    if failures:
-        print(f"inngest-codecs: {len(failures)} envelope(s) left encrypted", file=sys.stderr)
-        return EXIT_UNOPENED
-    return EXIT_OK
-
-
-def no_envelope_note(found: int, args: argparse.Namespace) -> None:
-    if found == 0:
-        where = f" at {printable(args.path)}" if args.path else ""
-        print(
-            f"inngest-codecs: no envelope in the input{where}; nothing is encrypted there",
-            file=sys.stderr,
-        )
+def operator_keyring(args: argparse.Namespace) -> Keyring:
+    """Every configured key (see [`inngest_codecs.keyring`][]), for the commands that open;
+    an unknown variable is a warning there."""
+    chosen, ring = keyring_from_env(
+        overrides=overrides(args), keys_dir=getattr(args, "keys_dir", None), on_unknown=warn
+    )
+    _warn_about_keys(chosen)
+    return ring
 
 
 def print_table(rows: Sequence[Sequence[str]]) -> None:

@@ -24,7 +24,7 @@ from ..encryptor import DEFAULT_EVENT_FIELD
 from ..errors import KeyConfigError
 from ..keycheck import findings
 from ..keys import KeyInput
-from . import forwarding
+from . import forwarding, indexing
 
 logger = logging.getLogger("inngest_codecs")
 
@@ -41,6 +41,7 @@ class Factory:
         self.tenants = settings.tenants()
         for finding in findings(settings.key, settings.fallback_keys, settings.codec):
             logger.warning("inngest-codecs: %s", finding.message)
+        self.indexer = settings.indexer(self.tenants)
         self.guard = settings.size_guard()
         self._middleware_class = middleware_class
         self._served_clients: weakref.WeakKeyDictionary[inngest.Inngest, bool] = (
@@ -72,7 +73,8 @@ class RunSends(inngest.MiddlewareSync):
         states = [state for state in forwarding.active() if state.function_level]
         if states:
             for event in events:
-                event.data = forwarding.seal_event_data(event.data, states)
+                sealed = forwarding.seal_event_data(event.data, states)
+                event.data = indexing.write_tags(sealed, event.data, states)
 
 
 _adding = threading.Lock()
