@@ -131,6 +131,12 @@ SETTINGS: tuple[Setting, ...] = (
         "event fields and step ids whose values are never compressed",
     ),
     Setting(
+        "plain_fields",
+        "names",
+        (),
+        "fields of events a run sends that stay plain (* for all) unless they hold opened values",
+    ),
+    Setting(
         "max_decompressed_bytes",
         "bytes",
         DEFAULT_MAX_DECOMPRESSED_BYTES,
@@ -227,6 +233,7 @@ class EncryptionSettings:
     cache_size: int
     compression: str | None
     uncompressed: tuple[str, ...]
+    plain_fields: tuple[str, ...]
     max_decompressed_bytes: int
     offload_over: int | None
     offload_store: str | None

@@ -145,6 +145,21 @@ class Harness:
         self.secrets.append(value)
         return value
 
+    def keyed_secret(self, label: str, value: Any) -> str:
+        """A field name under which ``value`` (any JSON value) must never reach the server
+        in plaintext: ``true`` or ``"Q"`` alone could be anything, beside this name they
+        are the secret."""
+        name = f"SENTINEL-{label}-{uuid.uuid4().hex[:12]}"
+        for text in {json.dumps(value), json.dumps(value, separators=(",", ":"))}:
+            self.secrets += [f'"{name}":{text}', f'"{name}": {text}']
+        return name
+
+    def number_secret(self) -> int:
+        """A number that must never reach the server in plaintext (its digits are unique)."""
+        value = 10**14 + uuid.uuid4().int % 10**14
+        self.secrets.append(str(value))
+        return value
+
     def client(self, *, app_id: str = "leaks", encrypt: bool = True, **options: Any) -> Any:
         middleware = [EncryptionMiddleware.factory(KEY, **options)] if encrypt else []
         return inngest.Inngest(app_id=app_id, middleware=middleware, **self.server.client_options())

@@ -6,6 +6,7 @@ import inngest
 from inngest.experimental import mocked
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
+from inngest_codecs.sealed_errors import sealed_envelope
 
 KEY = "opt-out key"
 BIG = {"rows": [{"name": "same name", "n": i % 3} for i in range(400)]}
@@ -46,3 +47,35 @@ def test_named_steps_and_fields_are_never_compressed() -> None:
     assert events[0].data["encrypted"]["__STRATEGY__"] == "inngest/libsodium+zstd"
     assert events[0].data["secret"]["__STRATEGY__"] == "inngest/libsodium"
     assert Encryptor(KEY).decrypt_event_data(events[0].data) == {"encrypted": BIG, "secret": BIG}
+
+
+def test_function_outputs_and_sealed_errors_follow_the_same_opt_out() -> None:
+    factory = EncryptionMiddleware.factory(
+        KEY, compression="zstd", encrypt_errors=True, uncompressed=["raw-fn", "raw-fn-fails"]
+    )
+    client = mocked.Inngest(app_id="opt", is_production=False, middleware=[factory])
+    strategies: dict[str, str] = {}
+
+    for fn_id in ("raw-fn", "packed-fn"):
+
+        @client.create_function(fn_id=fn_id, trigger=inngest.TriggerEvent(event="opt/run"))
+        def returns(ctx: inngest.ContextSync) -> object:
+            return BIG
+
+        @client.create_function(
+            fn_id=f"{fn_id}-fails", trigger=inngest.TriggerEvent(event="opt/run"), retries=0
+        )
+        def fails(ctx: inngest.ContextSync) -> None:
+            raise inngest.NonRetriableError(f"rejected {BIG}")
+
+        output = mocked.trigger(returns, inngest.Event(name="opt/run"), client).output
+        strategies[fn_id] = output["__STRATEGY__"]
+        error = mocked.trigger(fails, inngest.Event(name="opt/run"), client).error
+        strategies[f"{fn_id}-fails"] = sealed_envelope(str(error))["__STRATEGY__"]
+
+    assert strategies == {
+        "raw-fn": "inngest/libsodium",
+        "raw-fn-fails": "inngest/libsodium",
+        "packed-fn": "inngest/libsodium+zstd",
+        "packed-fn-fails": "inngest/libsodium+zstd",
+    }

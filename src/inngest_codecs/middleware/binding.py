@@ -22,7 +22,7 @@ from ..errors import KeyConfigError
 from ..keys import KeyInput
 from ..limits import SizeGuard
 from ..tenants import TenantFrom
-from . import forwarding
+from . import forwarding, realtime
 
 if TYPE_CHECKING:
     from .adapter import EncryptionMiddleware
@@ -43,6 +43,7 @@ class Factory:
         )
 
     def __call__(self, client: inngest.Inngest, raw_request: object) -> EncryptionMiddleware:
+        realtime.guard(client)
         return self._middleware_class(client, raw_request, factory=self)
 
     def is_function_level(self, middleware: EncryptionMiddleware) -> bool:
@@ -103,6 +104,7 @@ class FactoryMethods:
         cache_size: int = _NOT_GIVEN,
         compression: str | None = _NOT_GIVEN,
         uncompressed: Sequence[str] = _NOT_GIVEN,
+        plain_fields: Sequence[str] = _NOT_GIVEN,
         max_decompressed_bytes: int = _NOT_GIVEN,
         offload_over: int | None = _NOT_GIVEN,
         offload_store: str | None = _NOT_GIVEN,
