@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -52,12 +53,16 @@ def test_plaintext_realtime_messages_are_refused_and_encrypted_ones_open() -> No
             run = server.run(app.url, track.id, {"name": "live/track", "data": {}})
         with pytest.raises(PlaintextRefusedError, match="plaintext_allowed"):
             realtime.publish_sync(client, "orders", "progress", {"text": secret})
+        with pytest.raises(PlaintextRefusedError, match="plaintext_allowed"):
+            asyncio.run(realtime.publish(client, "orders", "progress", {"text": secret}))
+        asyncio.run(encrypted_realtime.publish(client, "orders", "later", {"text": secret}))
 
     assert run.completed, run.error
     assert len(seen) == 1 and "refused, nothing was sent" in seen[0] and secret not in seen[0]
-    sealed, public = published(server)
+    sealed, public, later = published(server)
     assert is_envelope(sealed) and Encryptor(KEY).decrypt(sealed) == {"text": secret}
     assert public == {"text": allowed}
+    assert is_envelope(later) and Encryptor(KEY).decrypt(later) == {"text": secret}
     assert_no_plaintext(server.recorder, secret)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+
 import inngest
 from inngest.experimental import mocked
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
 from inngest_codecs.sealed_errors import sealed_envelope
+from inngest_codecs.testing import StandIn, serve_flask
 
 KEY = "opt-out key"
 BIG = {"rows": [{"name": "same name", "n": i % 3} for i in range(400)]}
@@ -79,3 +83,34 @@ def test_function_outputs_and_sealed_errors_follow_the_same_opt_out() -> None:
         "packed-fn": "inngest/libsodium+zstd",
         "packed-fn-fails": "inngest/libsodium+zstd",
     }
+
+
+def test_sealed_step_errors_follow_the_steps_opt_out() -> None:
+    with StandIn() as server:
+        factory = EncryptionMiddleware.factory(
+            KEY, compression="zstd", encrypt_errors=True, uncompressed=["raw"]
+        )
+        client = inngest.Inngest(app_id="opt", middleware=[factory], **server.client_options())
+
+        def boom() -> None:
+            raise ValueError(f"rejected {BIG}")
+
+        @client.create_function(fn_id="f", trigger=inngest.TriggerEvent(event="opt/run"), retries=0)
+        def fn(ctx: inngest.ContextSync) -> str:
+            for step_id in ("raw", "packed"):
+                with contextlib.suppress(inngest.StepError):
+                    ctx.step.run(step_id, boom)
+            return "done"
+
+        with serve_flask(client, [fn]) as app:
+            run = server.run(app.url, fn.id, {"name": "opt/run", "data": {}})
+
+    assert run.completed, run.error
+    strategies = {}
+    for exchange in server.recorder:
+        body = json.loads(exchange.body) if exchange.kind == "response" else None
+        for op in body if isinstance(body, list) else []:
+            if op.get("error"):
+                envelope = sealed_envelope(op["error"]["message"])
+                strategies[op["displayName"]] = envelope["__STRATEGY__"]
+    assert strategies == {"raw": "inngest/libsodium", "packed": "inngest/libsodium+zstd"}
