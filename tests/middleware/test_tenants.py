@@ -24,8 +24,10 @@ def deploy(server: StandIn, seen: list[Any], **options: Any) -> tuple[Any, Any]:
     @client.create_function(fn_id="onboard", trigger=inngest.TriggerEvent(event="saas/onboard"))
     def onboard(ctx: inngest.ContextSync) -> dict[str, Any]:
         record = ctx.step.run("record", lambda: {"who": ctx.event.data["encrypted"]["name"]})
+        tenant = ctx.event.data["tenant"]
         ctx.step.send_event(
-            "notify", inngest.Event(name="saas/notified", data={"encrypted": record})
+            "notify",
+            inngest.Event(name="saas/notified", data={"tenant": tenant, "encrypted": record}),
         )
         seen.append((ctx.event.data["tenant"], record))
         return {"welcomed": record["who"]}
@@ -74,6 +76,7 @@ def test_each_run_writes_under_its_tenants_key_and_shredding_one_spares_the_othe
     notified = server.latest_event("saas/notified")
     assert notified is not None
     assert Encryptor(GLOBEX).decrypt(notified["data"]["encrypted"]) == {"who": names["globex"]}
+    assert notified["data"]["tenant"] == "globex", "the tenant field stays readable"
     assert ("globex", {"who": names["globex"]}) in seen
     assert_no_plaintext(server.recorder, *names.values())
 

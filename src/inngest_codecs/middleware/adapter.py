@@ -96,6 +96,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             owner=ctx.step,
             function_level=self._factory.is_function_level(self),
             plain=settings.plain_fields,
+            tenant_field=tenancy.tenant_field(settings.tenant_from),
         )
         opener = Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
         opener.memos(memos)

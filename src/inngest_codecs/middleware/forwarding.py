@@ -57,6 +57,7 @@ class RunState:
         "function_level",
         "owner",
         "plain",
+        "tenant_field",
     )
 
     def __init__(
@@ -67,12 +68,14 @@ class RunState:
         owner: object,
         function_level: bool,
         plain: Iterable[str] = (),
+        tenant_field: str | None = None,
     ) -> None:
         self.encryptor = encryptor
         self.fields = fields
         self.owner = owner  # the SDK's step object of this request
         self.function_level = function_level
         self.plain = frozenset(plain)
+        self.tenant_field = tenant_field  # read before decryption: never encrypted by rules 3, 4
         self.arrived: set[str] = set()
         self._roots: list[object] = []
         self._opened: set[int] | None = None
@@ -106,8 +109,8 @@ class RunState:
             for name, value in data.items()
             if name in self.fields
             or name in self.arrived
-            or (strict and not self._is_plain(name))
-            or self._holds_opened(value)
+            or (name != self.tenant_field and strict and not self._is_plain(name))
+            or (name != self.tenant_field and self._holds_opened(value))
         ]
 
 

@@ -46,6 +46,13 @@ def run_tenant(event: object, source: TenantFrom | None) -> str | None:
     return tenant_of(event, source)
 
 
+def tenant_field(source: TenantFrom | None) -> str | None:
+    """The top-level event data field ``tenant_from`` reads, which sent events keep plain."""
+    if isinstance(source, str) and source.count(".") == 1 and source.startswith("data."):
+        return source.split(".")[1]
+    return None
+
+
 def carry(data: dict[str, Any], tenant: str | None) -> dict[str, Any]:
     """Invoke payload data that names ``tenant`` for the invoked run."""
     return data if tenant is None else {**data, CARRIED: tenant}
