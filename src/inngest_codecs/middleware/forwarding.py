@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from inngest._internal.execution_lib import get_step_context
@@ -114,7 +114,7 @@ class RunState:
         ]
 
 
-def fingerprints(root: object) -> Iterator[int]:
+def fingerprints(root: object) -> list[int]:
     """A fingerprint of every part of ``root`` (every subtree and scalar), as JSON values.
 
     Equal JSON values get equal fingerprints whatever their Python objects
@@ -122,47 +122,37 @@ def fingerprints(root: object) -> Iterator[int]:
     are unordered). Two different values may rarely share one, which can only
     encrypt a field that did not need it.
     """
-    stack: list[tuple[object, bool]] = [(root, False)]
-    done: list[int] = []
+    found: list[int] = []
+    done: list[int] = []  # fingerprints of finished parts not yet taken by their container
+    stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         value, expanded = stack.pop()
-        if isinstance(value, dict):
+        if isinstance(value, (dict, list, tuple)):
+            items = value.values() if isinstance(value, dict) else value
             if not expanded:
                 stack.append((value, True))
-                stack.extend((item, False) for item in reversed(value.values()))
+                stack.extend((item, False) for item in reversed(items))
                 continue
-            children = _pop(done, len(value))
-            fingerprint = hash(("o", frozenset(zip(map(str, value), children, strict=True))))
-        elif isinstance(value, (list, tuple)):
-            if not expanded:
-                stack.append((value, True))
-                stack.extend((item, False) for item in reversed(value))
-                continue
-            fingerprint = hash(("a", tuple(_pop(done, len(value)))))
-        else:
-            fingerprint = _scalar(value)
+            children = done[len(done) - len(items) :]
+            del done[len(done) - len(items) :]
+            if isinstance(value, dict):
+                fingerprint = hash(frozenset(zip(map(str, value), children, strict=True)))
+            else:
+                fingerprint = hash(tuple(children))
+        elif value is None:
+            fingerprint = _NULL
+        elif isinstance(value, bool):
+            fingerprint = _TRUE if value else _FALSE
+        elif isinstance(value, (int, float, str)):
+            fingerprint = hash(value)
+        else:  # what the SDK's JSON encoder turns into text
+            fingerprint = hash(str(value))
         done.append(fingerprint)
-        yield fingerprint
+        found.append(fingerprint)
+    return found
 
 
-def _pop(done: list[int], count: int) -> list[int]:
-    if not count:
-        return []
-    children = done[-count:]
-    del done[-count:]
-    return children
-
-
-def _scalar(value: object) -> int:
-    if value is None:
-        return hash(("z",))
-    if isinstance(value, bool):
-        return hash(("b", value))
-    if isinstance(value, (int, float)):
-        return hash(("n", value))
-    if isinstance(value, str):
-        return hash(("s", value))
-    return hash(("s", str(value)))  # what the SDK's JSON encoder turns into text
+_NULL, _TRUE, _FALSE = hash(("null",)), hash(("bool", True)), hash(("bool", False))
 
 
 _runs: weakref.WeakKeyDictionary[Any, tuple[RunState, ...]] = weakref.WeakKeyDictionary()
