@@ -9,7 +9,8 @@ import inngest
 from inngest.experimental import mocked
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
-from inngest_codecs.sealed_errors import sealed_envelope
+from inngest_codecs.for_inngest.events import open_fields
+from inngest_codecs.for_inngest.sealed_errors import sealed_envelope
 from inngest_codecs.testing import StandIn, serve_flask
 
 KEY = "opt-out key"
@@ -50,7 +51,7 @@ def test_named_steps_and_fields_are_never_compressed() -> None:
     factory(client, None).before_send_events(events)
     assert events[0].data["encrypted"]["__STRATEGY__"] == "inngest/libsodium+zstd"
     assert events[0].data["secret"]["__STRATEGY__"] == "inngest/libsodium"
-    assert Encryptor(KEY).decrypt_event_data(events[0].data) == {"encrypted": BIG, "secret": BIG}
+    assert open_fields(Encryptor(KEY), events[0].data) == {"encrypted": BIG, "secret": BIG}
 
 
 def test_function_outputs_and_sealed_errors_follow_the_same_opt_out() -> None:

@@ -27,7 +27,7 @@ import inngest
 
 from ..errors import CodecError
 from ..tenants import tenant_of
-from . import forwarding, remote_state, steps, tenancy
+from . import forwarding, realtime, remote_state, steps, tenancy
 from .binding import Factory, FactoryMethods
 from .failures import run_error
 from .opening import Opener
@@ -48,8 +48,10 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         super().__init__(client, raw_request)
         self._factory = factory
         self._settings = settings = factory.settings
-        self._encryptor = self._run_encryptor = factory.encryptor
+        self._tenants = factory.tenants
+        self._run_encryptor = factory.tenants.default
         self._fields = settings.event_encryption_field
+        realtime.guard(client)
         self._uncompressed = frozenset(settings.uncompressed)
         # Read now, when the checks apply: a framework request proxy (Flask's)
         # may be gone by the time the hooks run in another task.
@@ -89,12 +91,15 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._sizes.arrived(function.id, memos, ctx.events)
         self._function_id = function.local_id
         self._tenant = tenancy.run_tenant(ctx.event, settings.tenant_from)
-        self._run_encryptor = encryptor = self._encryptor.for_tenant(self._tenant)
+        try:
+            self._run_encryptor = encryptor = self._tenants.for_tenant(self._tenant)
+        except CodecError as error:
+            raise run_error(error) from None
         state = forwarding.RunState(
             encryptor,
             self._fields,
             owner=ctx.step,
-            function_level=self._factory.is_function_level(self),
+            function_level=self._factory.add_run_sends_if_function_level(self.client),
             plain=settings.plain_fields,
             tenant_field=tenancy.tenant_field(settings.tenant_from),
         )
@@ -145,9 +150,9 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         """Seal event data under the key of the tenant the event names, else of the run."""
         tenant = tenant_of(event, self._settings.tenant_from)
         if tenant is not None:
-            encryptor = self._encryptor.for_tenant(tenant)
+            encryptor = self._tenants.for_tenant(tenant)
         else:
-            encryptor = states[-1].encryptor if states else self._encryptor
+            encryptor = states[-1].encryptor if states else self._tenants.default
         return forwarding.seal_event_data(data, states, encryptor, self._fields, self._uncompressed)
 
     def _seal_payload(self, data: Any) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from typing import Any
 from inngest._internal.execution_lib import get_step_context
 
 from ..encryptor import Encryptor
+from ..for_inngest import events
 
 ALL_PLAIN = "*"
 """In ``plain_fields``: every field is plain unless it holds a value the run opened."""
@@ -213,5 +214,5 @@ def _encrypt(
     plain = [name for name in names if name in uncompressed]
     rest = [name for name in names if name not in uncompressed]
     if plain:
-        data = encryptor.encrypt_event_data(data, plain, compress=False)
-    return encryptor.encrypt_event_data(data, rest) if rest else data
+        data = events.seal_fields(encryptor, data, plain, compress=False)
+    return events.seal_fields(encryptor, data, rest) if rest else data

@@ -28,6 +28,7 @@ from inngest.experimental import realtime
 from .. import envelope
 from ..encryptor import Encryptor
 from . import forwarding
+from .binding import Factory
 from .steps import PlaintextRefusedError
 
 PUBLISH_PATH = "/v1/realtime/publish"
@@ -85,9 +86,9 @@ def _sealed(
         states = forwarding.active()
         if states:
             encryptor = states[-1].encryptor
-        else:  # the client's own middleware factory, which holds its Encryptor
-            found = (getattr(factory, "encryptor", None) for factory in client.middleware)
-            encryptor = next((e for e in found if isinstance(e, Encryptor)), None)
+        else:  # the default key of the client's own middleware
+            found = (f.tenants.default for f in client.middleware if isinstance(f, Factory))
+            encryptor = next(found, None)
     if encryptor is None:
         raise PlaintextRefusedError(
             "no key to encrypt this realtime message: publish it from a run, from a client "
