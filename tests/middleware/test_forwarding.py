@@ -119,7 +119,7 @@ def test_a_run_sends_under_its_own_state_only() -> None:
 
 
 def test_values_are_matched_as_json_values_whatever_their_objects() -> None:
-    state = RunState(Encryptor(DEFAULT), (), owner=object(), function_level=False, plain=["*"])
+    state = RunState(Encryptor(DEFAULT), (), function_level=False, plain=["*"])
     state.note({"n": 7, "flag": True, "tags": ["a", None], "deep": {"y": 3, "x": [[2]]}})
     sent = {
         "same_number": 7.0,
@@ -136,7 +136,7 @@ def test_values_are_matched_as_json_values_whatever_their_objects() -> None:
 
 
 def test_a_run_that_opened_something_encrypts_every_field_not_declared_plain() -> None:
-    state = RunState(Encryptor(DEFAULT), (), owner=object(), function_level=False, plain=["route"])
+    state = RunState(Encryptor(DEFAULT), (), function_level=False, plain=["route"])
     sent = {"route": "eu", "total": 12}
     assert state.fields_to_seal(sent) == [], "nothing opened: nothing to pass on"
     state.note({"secret": "s"})

@@ -98,7 +98,6 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         state = forwarding.RunState(
             encryptor,
             self._fields,
-            owner=ctx.step,
             function_level=self._factory.add_run_sends_if_function_level(self.client),
             plain=settings.plain_fields,
             tenant_field=tenancy.tenant_field(settings.tenant_from),

@@ -56,7 +56,6 @@ class RunState:
         "encryptor",
         "fields",
         "function_level",
-        "owner",
         "plain",
         "tenant_field",
     )
@@ -66,14 +65,12 @@ class RunState:
         encryptor: Encryptor,
         fields: tuple[str, ...],
         *,
-        owner: object,
         function_level: bool,
         plain: Iterable[str] = (),
         tenant_field: str | None = None,
     ) -> None:
         self.encryptor = encryptor
         self.fields = fields
-        self.owner = owner  # the SDK's step object of this request
         self.function_level = function_level
         self.plain = frozenset(plain)
         self.tenant_field = tenant_field  # read before decryption: never encrypted by rules 3, 4
@@ -161,10 +158,12 @@ _runs_lock = threading.Lock()
 
 
 def enter(state: RunState) -> object:
-    """Make ``state`` visible to sends made while its request executes; returns its entry."""
+    """Make ``state`` visible to sends made while the executing request runs; returns its
+    entry. Called from ``transform_input``, which the SDK runs inside the execution."""
+    step = get_step_context()
     with _runs_lock:
-        _runs[state.owner] = (*_runs.get(state.owner, ()), state)
-    return state.owner
+        _runs[step] = (*_runs.get(step, ()), state)
+    return step
 
 
 def leave(entry: object) -> None:
