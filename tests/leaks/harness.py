@@ -17,8 +17,10 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import inngest
+from inngest.experimental import realtime
 
 from inngest_codecs import EncryptionMiddleware
+from inngest_codecs.middleware import realtime as encrypted_realtime
 from inngest_codecs.testing import (
     Run,
     ServedApp,
@@ -97,6 +99,15 @@ def step(method: str, *args: Any, **kwargs: Any) -> Call:
 def send(client: inngest.Inngest, events: Any) -> Action:
     """``client.send_sync(events)`` or ``await client.send(events)``."""
     return Action(lambda: client.send_sync(events), lambda: client.send(events))
+
+
+def publish(client: inngest.Inngest, data: dict[str, Any], *, encrypted: bool) -> Action:
+    """A realtime message, through the SDK's ``publish`` or this package's encrypted one."""
+    module: Any = encrypted_realtime if encrypted else realtime
+    return Action(
+        lambda: module.publish_sync(client, "orders", "progress", data),
+        lambda: module.publish(client, "orders", "progress", data),
+    )
 
 
 def drive_sync(flow: Flow, ctx: Any) -> Any:

@@ -10,6 +10,7 @@ new opcode fails the suite until someone decides what it carries.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,7 +26,7 @@ from inngest_codecs.for_inngest.documents import open_envelopes
 from inngest_codecs.middleware import steps
 from inngest_codecs.testing import StandIn
 
-from .harness import KEY, SERVERS, Harness, Parallel, send, step
+from .harness import KEY, SERVERS, Harness, Parallel, publish, send, step
 
 Case = Callable[[Harness], None]
 CASES: dict[str, tuple[Case, frozenset[Opcode]]] = {}
@@ -504,6 +505,33 @@ def cancellation(h: Harness) -> None:
         h.server.cancel(run)
     assert run.status == "cancelled" and len(run.steps) == 2
     assert opened(stored(h, "leaks/cancel")[0]) == {"encrypted": reason}
+
+
+# Paths no middleware hook sees --------------------------------------------------------
+
+
+@case()
+def realtime_messages(h: Harness) -> None:
+    progress = h.secret("progress")
+    client = h.client()
+
+    def flow(ctx: Any) -> Iterator[Any]:
+        try:
+            yield publish(client, {"progress": progress}, encrypted=False)
+        except steps.PlaintextRefusedError:
+            h.seen.append("refused")
+        yield publish(client, {"progress": progress}, encrypted=True)
+        return "published"
+
+    run = h.trigger(client, [h.function(client, "live", flow)], {})
+    assert run.completed, run.error
+    assert h.seen == ["refused"]
+    (sent,) = [
+        json.loads(exchange.body)
+        for exchange in h.server.recorder
+        if exchange.target.startswith("/v1/realtime/publish")
+    ]
+    assert Encryptor(KEY).decrypt(sent) == {"progress": progress}
 
 
 # Modes ------------------------------------------------------------------------------
