@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from inngest_codecs import DecryptionError, EncryptionMiddleware, Encryptor
 from inngest_codecs.for_inngest import events
 from inngest_codecs.middleware.forwarding import RunState
-from inngest_codecs.testing import StandIn
+from inngest_codecs.testing import StandIn, assert_no_plaintext, serve_flask
 
 DEFAULT, ACME = "run-state-default-key", "run-state-acme-key"
 
@@ -142,3 +142,32 @@ def test_a_run_that_opened_something_encrypts_every_field_not_declared_plain() -
     state.note({"secret": "s"})
     assert state.fields_to_seal(sent) == ["total"]
     assert state.fields_to_seal({"route": {"copy": "s"}}) == ["route"], "plain, but holds a secret"
+
+
+def test_an_error_message_that_arrived_encrypted_is_not_passed_on_in_plaintext() -> None:
+    secret = "card 4111-0000-err declined"
+    with StandIn() as server:
+        factory = EncryptionMiddleware.factory(DEFAULT, encrypt_errors=True)
+        client = inngest.Inngest(app_id="shop", middleware=[factory], **server.client_options())
+
+        def charge() -> None:
+            raise ValueError(secret)
+
+        @client.create_function(
+            fn_id="relay", trigger=inngest.TriggerEvent(event="shop/pay"), retries=0
+        )
+        def relay(ctx: inngest.ContextSync) -> None:
+            try:
+                ctx.step.run("charge", charge)
+            except inngest.StepError as error:
+                event = inngest.Event(name="shop/failed", data={"reason": error.message})
+                ctx.step.send_event("report", event)
+
+        with serve_flask(client, [relay]) as app:
+            run = server.run(app.url, relay.id, {"name": "shop/pay", "data": {}})
+
+    assert run.completed, run.error
+    reported = server.latest_event("shop/failed")
+    assert reported is not None
+    assert Encryptor(DEFAULT).decrypt(reported["data"]["reason"]) == secret
+    assert_no_plaintext(server.recorder, secret)

@@ -105,14 +105,16 @@ def seal(error: Exception, encryptor: Encryptor, *, compress: bool = True) -> Ex
     )
 
 
-def open_error(error: Any, encryptor: Encryptor) -> None:
-    """Restore, in place, the message and stack of a memoized or reported error object."""
+def open_error(error: Any, encryptor: Encryptor) -> tuple[str, str | None] | None:
+    """Restore, in place, the message and stack of a memoized or reported error object;
+    returns them when they were sealed."""
     is_dict = isinstance(error, dict)
     message = error.get("message") if is_dict else getattr(error, "message", None)
     if not isinstance(message, str) or not sealed_errors.is_sealed(message):
-        return
+        return None
     original, stack = sealed_errors.open_sealed(encryptor.decrypt, message)
     if is_dict:
         error["message"], error["stack"] = original, stack
     else:
         error.message, error.stack = original, stack
+    return original, stack
