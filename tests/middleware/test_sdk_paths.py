@@ -66,6 +66,15 @@ def test_plaintext_realtime_messages_are_refused_and_encrypted_ones_open() -> No
     assert_no_plaintext(server.recorder, secret)
 
 
+def test_decrypt_only_leaves_realtime_messages_as_they_are() -> None:
+    with StandIn() as server:
+        factory = EncryptionMiddleware.factory(KEY, decrypt_only=True)
+        client = inngest.Inngest(app_id="live", middleware=[factory], **server.client_options())
+        client.send_sync(inngest.Event(name="live/started", data={}))  # served by the middleware
+        realtime.publish_sync(client, "orders", "public", {"text": "hello"})
+    assert published(server) == [{"text": "hello"}]
+
+
 def remote_state_run(order: str) -> tuple[Any, InMemoryDriver, StandIn]:
     driver = InMemoryDriver()
     remote = RemoteStateMiddleware.factory(driver)

@@ -51,7 +51,8 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._tenants = factory.tenants
         self._run_encryptor = factory.tenants.default
         self._fields = settings.event_encryption_field
-        realtime.guard(client)
+        if not settings.decrypt_only:
+            realtime.guard(client)
         self._uncompressed = frozenset(settings.uncompressed)
         # Read now, when the checks apply: a framework request proxy (Flask's)
         # may be gone by the time the hooks run in another task.
