@@ -13,9 +13,9 @@ The rules live beside it: `requests` (replayed requests), `opening`
 and `failures` (what comes in, and what a failure does to the run),
 `forwarding` (what arrived encrypted leaves encrypted), `tenancy` (the
 tenant of a run), `steps` (the guard every step passes), `sealing`
-(encrypted errors), `sizes` (Inngest's size limits), `realtime` and
-`remote_state` (the SDK's paths no hook sees) and `binding` (settings
-to factories).
+(encrypted errors), `sizes` (Inngest's size limits), `indexing`
+(blind-index tags on what runs send), `realtime` and `remote_state` (the
+SDK's paths no hook sees) and `binding` (settings to factories).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from ..tenants import tenant_of
 from . import forwarding, realtime, remote_state, steps, tenancy
 from .binding import Factory, FactoryMethods
 from .failures import run_error
+from .indexing import IndexedRunState
 from .opening import Opener
 from .requests import SignedRequest
 from .sizes import INVOKED_EVENT, RunSizes
@@ -49,6 +50,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._factory = factory
         self._settings = settings = factory.settings
         self._tenants = factory.tenants
+        self._indexer = factory.indexer
         self._run_encryptor = factory.tenants.default
         self._fields = settings.event_encryption_field
         if not settings.decrypt_only:
@@ -96,12 +98,13 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             self._run_encryptor = encryptor = self._tenants.for_tenant(self._tenant)
         except CodecError as error:
             raise run_error(error) from None
-        state = forwarding.RunState(
+        state = IndexedRunState(
             encryptor,
             self._fields,
             function_level=self._factory.add_run_sends_if_function_level(self.client),
             plain=settings.plain_fields,
             tenant_field=tenancy.tenant_field(settings.tenant_from),
+            indexer=self._indexer,
         )
         opener = Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
         opener.memos(memos)
@@ -147,13 +150,17 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
     def _seal(
         self, data: Any, states: tuple[forwarding.RunState, ...], event: object
     ) -> dict[str, Any]:
-        """Seal event data under the key of the tenant the event names, else of the run."""
+        """Seal event data under the key of the tenant the event names, else of the run, and
+        add the tags of its blind indexes (plain by design)."""
         tenant = tenant_of(event, self._settings.tenant_from)
         if tenant is not None:
             encryptor = self._tenants.for_tenant(tenant)
         else:
             encryptor = states[-1].encryptor if states else self._tenants.default
-        return forwarding.seal_event_data(data, states, encryptor, self._fields, self._uncompressed)
+        sealed = forwarding.seal_event_data(
+            data, states, encryptor, self._fields, self._uncompressed
+        )
+        return self._indexer.write(sealed, data, encryptor)
 
     def _seal_payload(self, data: Any) -> dict[str, Any]:
         try:
