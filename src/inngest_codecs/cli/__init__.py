@@ -22,6 +22,7 @@ from ..errors import (
     InngestAuthError,
     InngestNotFoundError,
     InngestUnavailableError,
+    InputError,
 )
 from . import crypt, doctor, index, keys, listing, lookup, serve
 from .common import (
@@ -35,7 +36,7 @@ from .common import (
     CliError,
     build_encryptor,
 )
-from .io import InputError, printable, terminal_safe
+from .io import printable, terminal_safe
 
 EPILOG = """\
 exit status:
