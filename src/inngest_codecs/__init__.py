@@ -9,9 +9,11 @@ from .errors import (
     DecryptionError,
     EncodingError,
     KeyConfigError,
+    MisplacedValueError,
     UnknownCodecError,
 )
 from .keys import Key, KeySet
+from .place import Place
 from .registry import CodecInfo, available_codecs, load_codec
 
 TYPE_CHECKING = False
@@ -40,6 +42,8 @@ __all__ = [
     "Key",
     "KeyConfigError",
     "KeySet",
+    "MisplacedValueError",
+    "Place",
     "UnknownCodecError",
     "available_codecs",
     "load_codec",

@@ -31,6 +31,13 @@ The entry-point name must equal ``name``. The contract:
   ends the run then, and retries otherwise, so a missing key can be added.
 - ``encrypt`` raises [`EncryptionError`][inngest_codecs.errors.EncryptionError] when it
   cannot encrypt right now (a key service is down); nothing is sent then.
+- ``binds_associated_data`` is ``True`` for codecs that authenticate a value's
+  place (see `inngest_codecs.place`). Only those are called with the keyword
+  ``associated_data`` (bytes, or ``None`` for no place):
+  ``encrypt(plaintext, associated_data=...)`` writes it into the value, and
+  ``decrypt(ciphertext, associated_data=...)`` refuses a value written for other
+  associated data with [`Codec.misplaced`][] (a value written without any opens
+  anywhere: data from before binding). ``None`` on decrypt checks nothing.
 - Codecs never see JSON or envelopes, and no message they raise contains a
   key, a plaintext or a ciphertext.
 """
@@ -40,8 +47,9 @@ from __future__ import annotations
 import abc
 from typing import Any, ClassVar
 
-from .errors import DecryptionError
+from .errors import DecryptionError, MisplacedValueError
 from .keys import KeySet
+from .place import describe
 
 
 class Codec(abc.ABC):
@@ -51,6 +59,7 @@ class Codec(abc.ABC):
     strategy: str
     opens: ClassVar[tuple[str, ...]] = ()
     authenticated: ClassVar[bool] = True
+    binds_associated_data: ClassVar[bool] = False
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         if options:
@@ -86,6 +95,12 @@ class Codec(abc.ABC):
             permanent=permanent,
         )
 
+    def misplaced(self, written: bytes, expected: bytes) -> MisplacedValueError:
+        """The error for a value written for ``written`` and opened as ``expected``."""
+        return MisplacedValueError(
+            describe(written), describe(expected), written_data=written, strategy=self.strategy
+        )
+
     @classmethod
     def key_id_of(cls, ciphertext: bytes) -> str | None:
         """The key id a ciphertext names, for formats that carry one (no key needed)."""
@@ -100,3 +115,18 @@ class Codec(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} keys={self.keys!r}>"
+
+
+def encrypt_at(codec: Codec, plaintext: bytes, associated_data: bytes | None) -> bytes:
+    """``codec.encrypt``, bound to ``associated_data`` when the codec carries it."""
+    if associated_data is None or not codec.binds_associated_data:
+        return codec.encrypt(plaintext)
+    return codec.encrypt(plaintext, associated_data=associated_data)  # type: ignore[call-arg]
+
+
+def decrypt_at(opener: object, ciphertext: bytes, associated_data: bytes | None) -> bytes:
+    """``opener.decrypt``, checking ``associated_data`` when the opener carries it."""
+    decrypt: Any = opener.decrypt  # type: ignore[attr-defined]
+    if associated_data is None or not getattr(opener, "binds_associated_data", False):
+        return decrypt(ciphertext)  # type: ignore[no-any-return]
+    return decrypt(ciphertext, associated_data=associated_data)  # type: ignore[no-any-return]

@@ -8,15 +8,16 @@ queue, a cache or a webhook just as well.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import envelope, registry, strictjson
-from .codec import Codec
+from .codec import Codec, decrypt_at, encrypt_at
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .errors import CodecError, EncodingError
 from .keys import KeyInput, KeySet
 from .layers import Layers, Opener
+from .place import Place
 
 if TYPE_CHECKING:
     from .offload.store import Store
@@ -24,13 +25,15 @@ if TYPE_CHECKING:
 DEFAULT_EVENT_FIELD = "encrypted"
 _ENVELOPE_FIELDS = frozenset(envelope.FIELDS)
 CACHEABLE_SIZE = 1 << 20
+_Key = tuple[Any, Any, "bytes | None"]
 
 
 class _PlaintextCache:
     """The plaintext bytes of recent envelopes, least recently used first out.
 
-    Keyed by (strategy, base64 data): only the very same ciphertext under the
-    very same label hits. Values larger than ``CACHEABLE_SIZE`` are not kept.
+    Keyed by (strategy, base64 data, place): only the very same ciphertext under
+    the very same label, opened at the very same place, hits. Values larger
+    than ``CACHEABLE_SIZE`` are not kept.
 
     A plain dict in insertion order is the recency list: a hit moves its entry
     to the end, eviction drops the first. Each dict operation is atomic, so
@@ -40,15 +43,15 @@ class _PlaintextCache:
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._items: dict[tuple[str, str], bytes] = {}
+        self._items: dict[_Key, bytes] = {}
 
-    def get(self, key: tuple[str, str]) -> bytes | None:
+    def get(self, key: _Key) -> bytes | None:
         found = self._items.pop(key, None)
         if found is not None:
             self._items[key] = found
         return found
 
-    def put(self, key: tuple[str, str], plaintext: bytes) -> None:
+    def put(self, key: _Key, plaintext: bytes) -> None:
         if len(plaintext) > CACHEABLE_SIZE:
             return
         items = self._items
@@ -167,46 +170,59 @@ class Encryptor:
             self._openers[strategy] = codec
         return codec
 
-    def encrypt(self, value: object, *, compress: bool = True) -> dict[str, Any]:
+    def encrypt(
+        self, value: object, *, compress: bool = True, place: Place | None = None
+    ) -> dict[str, Any]:
         """The envelope holding ``value`` (any JSON value, including ``None``).
 
         ``compress=False`` leaves this one value uncompressed whatever
-        ``compression`` says (see the security model on when to).
+        ``compression`` says (see the security model on when to). With a
+        ``place``, a codec that carries associated data binds the value to it:
+        opened as another place, it is refused ([`MisplacedValueError`][]).
         """
         plaintext = strictjson.dumps(value)
+        bound = None if place is None else place.associated_data
         cache = self._cache
         remembered = plaintext if cache is not None and len(plaintext) <= CACHEABLE_SIZE else None
         if self._layers.writes:
-            sealed = self._layers.seal(plaintext, compress=compress)
+            sealed = self._layers.seal(plaintext, compress=compress, associated_data=bound)
         else:
-            blob = self._codec.encrypt(plaintext)
+            blob = encrypt_at(self._codec, plaintext, bound)
             del plaintext  # a large plaintext is not held while its base64 is written
             sealed = envelope.build(self._codec.strategy, blob)
         if self._mark is not None:
             sealed[envelope.KEY_ID] = self._mark
         if cache is not None and remembered is not None:
-            cache.put(_cache_key(sealed), remembered)
+            cache.put((*_cache_key(sealed), bound), remembered)
         return sealed
 
-    def decrypt(self, value: object) -> object:
-        """The plaintext of an envelope; any other value is returned as it is."""
+    def decrypt(self, value: object, *, place: Place | None = None) -> object:
+        """The plaintext of an envelope; any other value is returned as it is.
+
+        With a ``place``, a value bound to another place is refused
+        ([`MisplacedValueError`][]); values bound to none (written without a place,
+        or before binding existed) open anywhere. Without, nothing is checked.
+        """
         if not envelope.is_envelope(value):
             return value
         if envelope.KEY_ID in value:  # type: ignore[operator]
             from .tenants import check_key_id  # only envelopes written per tenant name a key
 
             check_key_id(value[envelope.KEY_ID], self._own_ids, self._revoked)  # type: ignore[index]
-        return strictjson.loads(self._plaintext(value))  # type: ignore[arg-type]
+        bound = None if place is None else place.associated_data
+        return strictjson.loads(self._plaintext(value, bound))  # type: ignore[arg-type]
 
-    def _plaintext(self, sealed: dict[str, Any]) -> bytes:
+    def _plaintext(self, sealed: dict[str, Any], bound: bytes | None = None) -> bytes:
         if self._cache is None:
             strategy, blob = envelope.parse(sealed)
-            return (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
-        key = _cache_key(sealed)
+            return decrypt_at(self._openers.get(strategy) or self._opener(strategy), blob, bound)
+        # The place is part of the key: a plaintext cached at one place never opens at another.
+        key = (*_cache_key(sealed), bound)
         plaintext = self._cache.get(key) if type(key[0]) is str and type(key[1]) is str else None
         if plaintext is None:
             strategy, blob = envelope.parse(sealed)
-            plaintext = (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
+            opener = self._openers.get(strategy) or self._opener(strategy)
+            plaintext = decrypt_at(opener, blob, bound)
             self._cache.put(key, plaintext)
         return plaintext
 
@@ -230,6 +246,7 @@ class Encryptor:
         field: str | Sequence[str] = DEFAULT_EVENT_FIELD,
         *,
         compress: bool = True,
+        place: Callable[[str], Place | None] | None = None,
     ) -> dict[str, Any]:
         """``data`` with ``data[field]`` (or each of several fields) encrypted; others stay plain.
 
@@ -237,12 +254,14 @@ class Encryptor:
         A value that only looks like one (``"__ENCRYPTED__": true`` beside other
         data, or ciphertext no configured key opens) is encrypted like any other.
         ``compress=False`` keeps these fields uncompressed whatever the setting.
+        ``place(name)`` gives the place each field is bound to.
         """
         fields = (field,) if isinstance(field, str) else field
         sealed = dict(data)
         for name in fields:
             if name in sealed and not self.opens(sealed[name]):
-                sealed[name] = self.encrypt(sealed[name], compress=compress)
+                where = None if place is None else place(name)
+                sealed[name] = self.encrypt(sealed[name], compress=compress, place=where)
         return sealed
 
     def decrypt_event_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
