@@ -106,6 +106,7 @@ SAMPLES: dict[str, tuple[object, str]] = {
     "tenant_from": ("data.tenant_id", "data.tenant_id"),
     "revoked_key_ids": (["ab12cd34"], "ab12cd34"),
     "allow_plaintext_ai_infer": (True, "on"),
+    "bind_to_place": (False, "off"),
 }
 
 

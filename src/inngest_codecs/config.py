@@ -191,6 +191,13 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "let step.ai.infer send its body and API key to Inngest in plaintext",
     ),
+    Setting(
+        "bind_to_place",
+        "bool",
+        True,
+        "bind each value to its place (event and field, function and step) where the codec "
+        "carries associated data; off while readers without binding still run",
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 _ALIASES = {alias: s.name for s in SETTINGS for alias in s.aliases}
@@ -237,6 +244,7 @@ class EncryptionSettings:
     tenant_from: TenantFrom | None
     revoked_key_ids: tuple[str, ...]
     allow_plaintext_ai_infer: bool
+    bind_to_place: bool
 
     def __init__(
         self,

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import contextvars
 import typing
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import inngest
 
 from ..errors import CodecError
+from ..place import Place
 from ..tenants import tenant_of
-from . import forwarding, steps
+from . import forwarding, places, steps
 from .binding import Factory, FactoryMethods
 from .failures import run_error
 from .opening import Opener
@@ -56,6 +58,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._request = SignedRequest(raw_request) if checked else None
         self._sizes = RunSizes(factory.guard)
         self._token: contextvars.Token[tuple[forwarding.RunState, ...]] | None = None
+        self._places: places.RunPlaces | None = None
 
     def before_send_events(self, events: list[inngest.Event]) -> None:
         if self._settings.decrypt_only:
@@ -83,16 +86,27 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._sizes.arrived(function.id, memos, ctx.events)
         tenant = tenant_of(ctx.event, settings.tenant_from)
         self._run_encryptor = encryptor = self._encryptor.for_tenant(tenant)
+        self._places = run_places = places.RunPlaces(
+            function.id, tenant, bind=settings.bind_to_place
+        )
         state = forwarding.RunState(
             encryptor,
             self._fields,
             owner=ctx,
             function_level=self._factory.is_function_level(self),
+            event_places=self._written_places,
         )
-        opener = Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
+        opener = Opener(
+            encryptor,
+            settings.on_decryption_failure,  # type: ignore[arg-type]
+            state,
+            run_places,
+            lambda event: self._event_places(event, invoked=function.id),
+        )
         opener.memos(memos)
         opener.events(ctx)
         if settings.decrypt_only:
+            steps.install(ctx, _checking(run_places, None))
             return
         steps.warn_about_expressions(function, self._fields)
         guard = steps.StepGuard(
@@ -100,7 +114,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             allow_plaintext_ai_infer=settings.allow_plaintext_ai_infer,
             fields=self._fields,
         )
-        steps.install(ctx, guard)
+        steps.install(ctx, _checking(run_places, guard))
         self._token = forwarding.enter(state)
 
     def transform_output(self, result: inngest.TransformOutputResult) -> None:
@@ -108,15 +122,16 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             return
         try:
             # None carries nothing, and is what planned, sleeping and waiting steps report.
+            place = self._output_place(result.step)
             if result.has_output() and result.output is not None:
                 plain = result.output
                 compress = result.step is None or result.step.id not in self._uncompressed
-                result.output = self._run_encryptor.encrypt(plain, compress=compress)
+                result.output = self._run_encryptor.encrypt(plain, compress=compress, place=place)
                 self._sizes.output(result.step, result.output, plain)
             if result.error is not None and self._settings.encrypt_errors:
                 from .sealing import seal  # only when errors are encrypted
 
-                result.error = seal(result.error, self._run_encryptor)
+                result.error = seal(result.error, self._run_encryptor, place)
         except CodecError as error:
             raise run_error(error) from None
 
@@ -126,7 +141,11 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             self._token = None
 
     def _seal(
-        self, data: Any, states: tuple[forwarding.RunState, ...], event: object
+        self,
+        data: Any,
+        states: tuple[forwarding.RunState, ...],
+        event: object,
+        invoked: str | None = None,
     ) -> dict[str, Any]:
         """Seal event data under the key of the tenant the event names, else of the run."""
         tenant = tenant_of(event, self._settings.tenant_from)
@@ -134,11 +153,33 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             encryptor = self._encryptor.for_tenant(tenant)
         else:
             encryptor = states[-1].encryptor if states else self._encryptor
-        return forwarding.seal_event_data(data, states, encryptor, self._fields, self._uncompressed)
+        place = self._written_places(event, invoked)
+        return forwarding.seal_event_data(
+            data, states, encryptor, self._fields, self._uncompressed, place
+        )
 
-    def _seal_payload(self, data: Any) -> dict[str, Any]:
+    def _event_places(
+        self, event: object, invoked: str | None = None
+    ) -> Callable[[str | None], Place]:
+        """The place of each field of ``event`` (``invoked``: the function an invoke calls)."""
+        name = event.get("name") if isinstance(event, Mapping) else getattr(event, "name", None)
+        return places.of_event(name, tenant_of(event, self._settings.tenant_from), invoked)
+
+    def _written_places(
+        self, event: object, invoked: str | None = None
+    ) -> Callable[[str], Place | None] | None:
+        """`_event_places` for sending, ``None`` when values are not bound on writing."""
+        return self._event_places(event, invoked) if self._settings.bind_to_place else None
+
+    def _output_place(self, step: Any) -> Place | None:
+        if self._places is None or not self._settings.bind_to_place:
+            return None
+        return self._places.output_of(None if step is None else step.id)
+
+    def _seal_payload(self, data: Any, invoked: str | None) -> dict[str, Any]:
         try:
-            sealed = self._seal(data, forwarding.active(), {"data": data})
+            event = {"name": INVOKED_EVENT, "data": data}
+            sealed = self._seal(data, forwarding.active(), event, invoked)
             self._sizes.event(INVOKED_EVENT, {"name": INVOKED_EVENT, "data": sealed}, data)
         except CodecError as error:
             raise run_error(error) from None
@@ -146,3 +187,17 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
 
     def __repr__(self) -> str:
         return f"<EncryptionMiddleware {self._settings!r}>"
+
+
+def _checking(run_places: places.RunPlaces, guard: steps.StepGuard | None) -> Callable[[Any], None]:
+    """The step guard: the places check (a moved invoke result ends the run), then ``guard``."""
+
+    def check(step_info: Any) -> None:
+        try:
+            run_places.check_step(step_info)
+        except CodecError as error:
+            raise run_error(error) from None
+        if guard is not None:
+            guard(step_info)
+
+    return check

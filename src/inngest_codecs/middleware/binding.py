@@ -66,8 +66,10 @@ class RunSends(inngest.MiddlewareSync):
     def before_send_events(self, events: list[inngest.Event]) -> None:
         states = [state for state in forwarding.active() if state.function_level]
         if states:
+            places = states[-1].event_places
             for event in events:
-                event.data = forwarding.seal_event_data(event.data, states)
+                place = None if places is None else places(event)
+                event.data = forwarding.seal_event_data(event.data, states, place=place)
 
 
 _adding = threading.Lock()
@@ -113,6 +115,7 @@ class FactoryMethods:
         tenant_from: TenantFrom | None = _NOT_GIVEN,
         revoked_key_ids: Sequence[str] = _NOT_GIVEN,
         allow_plaintext_ai_infer: bool = _NOT_GIVEN,
+        bind_to_place: bool = _NOT_GIVEN,
         **unknown: Any,
     ) -> Factory:
         """A middleware factory to pass to ``inngest.Inngest(middleware=[...])``.

@@ -23,16 +23,26 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..encryptor import Encryptor
+from ..place import Place
 
 
 class RunState:
     """The values and field names one run opened."""
 
-    __slots__ = ("_ids", "_roots", "arrived", "encryptor", "fields", "function_level", "owner")
+    __slots__ = (
+        "_ids",
+        "_roots",
+        "arrived",
+        "encryptor",
+        "event_places",
+        "fields",
+        "function_level",
+        "owner",
+    )
 
     def __init__(
         self,
@@ -41,8 +51,10 @@ class RunState:
         *,
         owner: object,
         function_level: bool,
+        event_places: Callable[[object], Callable[[str], Place | None] | None] | None = None,
     ) -> None:
         self.encryptor = encryptor
+        self.event_places = event_places  # the place each field of a sent event is bound to
         self.fields = fields
         self.owner = owner  # the run's context object: states of other runs are ignored
         self.function_level = function_level
@@ -133,31 +145,37 @@ def seal_event_data(
     encryptor: Encryptor | None = None,
     fields: tuple[str, ...] = (),
     uncompressed: frozenset[str] = frozenset(),
+    place: Callable[[str], Place | None] | None = None,
 ) -> dict[str, Any]:
     """``data`` with every field the rules above select encrypted.
 
     ``encryptor`` and ``fields`` are the sending middleware's own; each run
     state encrypts what it selects with its own encryptor. Fields named in
-    ``uncompressed`` are never compressed.
+    ``uncompressed`` are never compressed. ``place(field)`` binds each field to
+    its place in the event.
     """
     sealed = dict(data)
     done: set[str] = set()
     if encryptor is not None and fields:
-        sealed = _encrypt(encryptor, sealed, fields, uncompressed)
+        sealed = _encrypt(encryptor, sealed, fields, uncompressed, place)
         done.update(fields)
     for state in states:
         extra = [name for name in state.fields_to_seal(data) if name not in done]
         if extra:
-            sealed = _encrypt(state.encryptor, sealed, extra, uncompressed)
+            sealed = _encrypt(state.encryptor, sealed, extra, uncompressed, place)
             done.update(extra)
     return sealed
 
 
 def _encrypt(
-    encryptor: Encryptor, data: dict[str, Any], names: Sequence[str], uncompressed: frozenset[str]
+    encryptor: Encryptor,
+    data: dict[str, Any],
+    names: Sequence[str],
+    uncompressed: frozenset[str],
+    place: Callable[[str], Place | None] | None,
 ) -> dict[str, Any]:
     plain = [name for name in names if name in uncompressed]
     rest = [name for name in names if name not in uncompressed]
     if plain:
-        data = encryptor.encrypt_event_data(data, plain, compress=False)
-    return encryptor.encrypt_event_data(data, rest) if rest else data
+        data = encryptor.encrypt_event_data(data, plain, compress=False, place=place)
+    return encryptor.encrypt_event_data(data, rest, place=place) if rest else data

@@ -1,0 +1,128 @@
+"""Where each value of a run belongs, as the place a codec with associated data binds it to.
+
+Every place is made of identifiers Inngest already stores in clear:
+
+| value | place |
+|---|---|
+| an event field (sent, triggering, waited for, in a batch) | ``event`` name, ``field`` name |
+| an invoke payload field | ``event`` (``inngest/function.invoked``), ``field``, ``function`` |
+| a step output or step error | ``function`` id, ``step`` id as Inngest stores it (hashed) |
+| a function output or function error | ``function`` id |
+
+followed by ``tenant`` when keys are chosen per tenant and the event names one.
+The run id is not part of any place: re-running from a step copies memoized
+steps into a new run, and they must still open there. An event's place is the
+same in every function it reaches, so one event triggers many functions, is
+waited for, batched and replayed. A value forwarded elsewhere is encrypted
+again under its new place.
+
+A step output is read back by a ``step.invoke`` as the invoked function's
+output: such a memo opens at the invoked function's place, and is accepted only
+when the step that reads it invokes that very function (checked by
+`RunPlaces.check_step` before the step's memo reaches the code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from inngest._internal.server_lib import Opcode
+
+from ..errors import MisplacedValueError
+from ..place import Place
+
+INVOKED_EVENT = "inngest/function.invoked"
+_FUNCTION, _STEP, _EVENT, _FIELD, _TENANT = "function", "step", "event", "field", "tenant"
+
+
+def _with_tenant(place: Place, tenant: str | None) -> Place:
+    return place if tenant is None else place.with_parts(((_TENANT, tenant),))
+
+
+def event_field(event_name: str, field: str | None, tenant: str | None = None) -> Place:
+    """The place of one field of an event's data (``None``: the whole data as one envelope)."""
+    parts = [(_EVENT, event_name)] if field is None else [(_EVENT, event_name), (_FIELD, field)]
+    return _with_tenant(Place(*parts), tenant)
+
+
+def invoke_field(function_id: str, field: str | None, tenant: str | None = None) -> Place:
+    """The place of a field of the payload that invokes ``function_id``."""
+    place = event_field(INVOKED_EVENT, field).with_parts(((_FUNCTION, function_id),))
+    return _with_tenant(place, tenant)
+
+
+def of_event(
+    name: object, tenant: str | None, invoked: str | None
+) -> Callable[[str | None], Place]:
+    """The place of each field of an event named ``name`` (``invoked``: the function it invokes)."""
+    event_name = name if isinstance(name, str) else ""
+    if event_name == INVOKED_EVENT and invoked is not None:
+        return lambda field: invoke_field(invoked, field, tenant)
+    return lambda field: event_field(event_name, field, tenant)
+
+
+def function_output(function_id: str, tenant: str | None = None) -> Place:
+    return _with_tenant(Place((_FUNCTION, function_id)), tenant)
+
+
+def function_of(place: Place) -> str | None:
+    """The function id of a function output's place, or ``None`` for any other place."""
+    labels = [label for label, _ in place.parts]
+    if labels in ([_FUNCTION], [_FUNCTION, _TENANT]):
+        return place.parts[0][1]
+    return None
+
+
+class RunPlaces:
+    """The places of one request's run: its function, its tenant, the steps it reports."""
+
+    def __init__(self, function_id: str, tenant: str | None, *, bind: bool) -> None:
+        self.function_id = function_id
+        self.tenant = tenant
+        self.bind = bind
+        self._running: dict[str, str] = {}  # display name -> hashed id of the step that ran
+        self._invoke_results: dict[str, Place] = {}  # hashed id -> invoked function's place
+
+    def step(self, hashed_id: str) -> Place:
+        return _with_tenant(Place((_FUNCTION, self.function_id), (_STEP, hashed_id)), self.tenant)
+
+    def function(self) -> Place:
+        return function_output(self.function_id, self.tenant)
+
+    def written(self, place: Place) -> Place | None:
+        """``place`` when values are bound on writing, else ``None`` (``bind_to_place=False``)."""
+        return place if self.bind else None
+
+    def output_of(self, display_name: str | None) -> Place:
+        """Where an output the SDK reports goes: the step that ran, or the function."""
+        if display_name is None:
+            return self.function()
+        return self.step(self._running.get(display_name, display_name))
+
+    def invoke_result(self, hashed_id: str, error: MisplacedValueError) -> Place | None:
+        """The invoked function's place, when a memo refused at its step is a function output.
+
+        It opens there, and `check_step` refuses it unless its step invokes that function.
+        """
+        written = Place.from_bytes(error.written_data)
+        if written is None or function_of(written) is None:
+            return None
+        if written != function_output(function_of(written) or "", self.tenant):
+            return None
+        self._invoke_results[hashed_id] = written
+        return written
+
+    def check_step(self, step_info: Any) -> None:
+        """Note which step runs; refuse an invoke result memoized for another step."""
+        hashed_id = step_info.id
+        if step_info.op is Opcode.STEP_RUN:
+            self._running[step_info.display_name] = hashed_id
+        written = self._invoke_results.pop(hashed_id, None)
+        if written is None:
+            return
+        opts = step_info.opts if isinstance(step_info.opts, dict) else {}
+        if step_info.op is not Opcode.INVOKE or function_of(written) != opts.get("function_id"):
+            raise MisplacedValueError(
+                str(written), str(self.step(hashed_id)), written_data=written.associated_data
+            )
