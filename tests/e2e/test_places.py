@@ -226,9 +226,7 @@ def test_an_invoke_result_moved_to_another_step_is_refused(
     refused(run, "bank-child-a", stored_step_id(target))
 
 
-def test_a_claim_check_moved_to_another_step_is_refused(
-    stand_in: StandIn, tmp_path: Path
-) -> None:
+def test_a_claim_check_moved_to_another_step_is_refused(stand_in: StandIn, tmp_path: Path) -> None:
     client = client_for(stand_in, offload_over=200, offload_store=tmp_path.as_uri())
     functions = build(client)
     with serve_flask(client, functions) as served:
