@@ -68,7 +68,20 @@ def build(client: inngest.Inngest) -> list[inngest.Function[Any]]:
     )
     def waiter(ctx: inngest.ContextSync) -> Any:
         found = ctx.step.wait_for_event("release", event="bank/transfer", timeout=60_000)
-        return found.data["encrypted"] if found else None
+        checked = ctx.step.run("check", lambda: "checked")
+        return {"found": found.data["encrypted"] if found else None, "checked": checked}
+
+    @client.create_function(
+        fn_id="fragile", trigger=inngest.TriggerEvent(event="bank/fragile"), retries=0
+    )
+    def fragile(ctx: inngest.ContextSync) -> list[str]:
+        messages = []
+        for name in ("first", "second"):
+            try:
+                ctx.step.run(name, _fail, f"{name} failed: {SECRET}")
+            except inngest.StepError as error:
+                messages.append(error.message)
+        return messages
 
     @client.create_function(fn_id="child-a", trigger=inngest.TriggerEvent(event="bank/a"))
     def child_a(ctx: inngest.ContextSync) -> dict[str, Any]:
@@ -87,7 +100,11 @@ def build(client: inngest.Inngest) -> list[inngest.Function[Any]]:
         after = ctx.step.run("after", lambda: "plain step")
         return {"a": a, "b": b, "after": after}
 
-    return [ledger, audit, notify, receiver, waiter, child_a, child_b, parent]
+    return [ledger, audit, notify, receiver, waiter, fragile, child_a, child_b, parent]
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
 
 
 class Bank:
@@ -226,6 +243,41 @@ def test_an_invoke_result_moved_to_another_step_is_refused(
     refused(run, "bank-child-a", stored_step_id(target))
 
 
+def test_a_waited_for_event_moved_to_another_step_or_wait_is_refused(
+    bank: tuple[Bank, inngest.Inngest],
+) -> None:
+    app, client = bank
+    app.send("bank/transfer", {"encrypted": {"account": SECRET}}, client)
+    notice = app.send("bank/notice", {"encrypted": "a notice"}, client)
+    moved = app.run("waiter", app.send("bank/hold", {}, client), max_calls=2)
+    swapped = app.run("waiter", app.send("bank/hold", {}, client), max_calls=1)
+
+    app.stand_in.move_memo(moved, "release", moved, "check")
+    app.stand_in.move_event_to_memo(notice, swapped, "release")
+    app.stand_in.resume(app.url, moved)
+    app.stand_in.resume(app.url, swapped)
+
+    refused(moved, "event 'bank/transfer'", stored_step_id("check"))
+    refused(swapped, "event 'bank/notice'", stored_step_id("release"))
+
+
+def test_a_step_error_moved_to_another_step_is_refused(stand_in: StandIn) -> None:
+    client = client_for(stand_in, encrypt_errors=True)
+    functions = build(client)
+    with serve_flask(client, functions) as served:
+        app = Bank(stand_in, served.url, functions)
+        # Each step fails three times (the stand-in's attempts) before its error is stored.
+        run = app.run("fragile", app.send("bank/fragile", {}, client), max_calls=6)
+        assert len(run.steps) == 2, run.steps
+        stored = run.steps[stored_step_id("first")]
+        assert "error" in stored and SECRET not in str(stored)
+
+        app.stand_in.move_memo(run, "first", run, "second")
+        app.stand_in.resume(app.url, run)
+
+    refused(run, stored_step_id("first"), stored_step_id("second"))
+
+
 def test_a_claim_check_moved_to_another_step_is_refused(stand_in: StandIn, tmp_path: Path) -> None:
     client = client_for(stand_in, offload_over=200, offload_store=tmp_path.as_uri())
     functions = build(client)
@@ -259,7 +311,8 @@ def test_one_event_reaches_many_functions_waits_and_replays(
     assert plain(ledger.output)["limit"]["account"] == SECRET
     assert plain(audit.output)["audited"] == SECRET
     assert plain(replay.output) == plain(ledger.output)
-    assert waiter.completed and plain(waiter.output) == {"account": SECRET}
+    assert waiter.completed, waiter.error
+    assert plain(waiter.output) == {"found": {"account": SECRET}, "checked": "checked"}
 
 
 def test_a_rerun_from_a_step_opens_the_memos_copied_into_it(

@@ -128,6 +128,8 @@ class Opener:
                 else:
                     note(opened)
             elif _is_event(data):
+                if _holds_envelopes(data["data"]):  # bound to its event: a wait must read it
+                    places.waited_for(hashed_id, str(data["name"]))
                 opened_data = self.event_data(data["data"], "a waited-for event", data)
                 memo.data = {**data, "data": opened_data}
             if memo.error is not None:
@@ -178,6 +180,11 @@ def _by_step_id(memos: inngest.StepMemos) -> Iterable[tuple[str, Any]]:
             "bind step outputs to their steps; install a supported version (inngest>=0.5,<0.6)"
         )
     return by_id.items()
+
+
+def _holds_envelopes(data: Mapping[str, Any]) -> bool:
+    is_envelope = envelope.is_envelope
+    return is_envelope(data) or any(is_envelope(value) for value in data.values())
 
 
 def _decrypt_at(decrypt: Callable[..., Any], value: object, place: Place | None) -> Any:

@@ -16,10 +16,11 @@ same in every function it reaches, so one event triggers many functions, is
 waited for, batched and replayed. A value forwarded elsewhere is encrypted
 again under its new place.
 
-A step output is read back by a ``step.invoke`` as the invoked function's
-output: such a memo opens at the invoked function's place, and is accepted only
-when the step that reads it invokes that very function (checked by
-`RunPlaces.check_step` before the step's memo reaches the code).
+Two memos hold values written elsewhere: a ``step.invoke`` reads the invoked
+function's output, and a ``step.wait_for_event`` reads an event. Such a memo
+opens at its writer's place, and reaches the code only when the step that
+reads it invokes that very function or waits for an event of that very name
+(`RunPlaces.check_step`, run before the SDK hands a step its memo).
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class RunPlaces:
         self.tenant = tenant
         self.bind = bind
         self._running: dict[str, str] = {}  # display name -> hashed id of the step that ran
-        self._invoke_results: dict[str, Place] = {}  # hashed id -> invoked function's place
+        # hashed id -> (the opcode and the function or event name its step must have, written)
+        self._readers: dict[str, tuple[Opcode, str, Place]] = {}
 
     def step(self, hashed_id: str) -> Place:
         return _with_tenant(Place((_FUNCTION, self.function_id), (_STEP, hashed_id)), self.tenant)
@@ -110,19 +112,26 @@ class RunPlaces:
             return None
         if written != function_output(function_of(written) or "", self.tenant):
             return None
-        self._invoke_results[hashed_id] = written
+        self._readers[hashed_id] = (Opcode.INVOKE, function_of(written) or "", written)
         return written
 
+    def waited_for(self, hashed_id: str, event_name: str) -> None:
+        """The memo of step ``hashed_id`` is an event: its step must wait for that name."""
+        written = event_field(event_name, None)
+        self._readers[hashed_id] = (Opcode.WAIT_FOR_EVENT, event_name, written)
+
     def check_step(self, step_info: Any) -> None:
-        """Note which step runs; refuse an invoke result memoized for another step."""
+        """Note which step runs; refuse a memo written elsewhere that this step does not read."""
         hashed_id = step_info.id
         if step_info.op is Opcode.STEP_RUN:
             self._running[step_info.display_name] = hashed_id
-        written = self._invoke_results.pop(hashed_id, None)
-        if written is None:
+        reader = self._readers.pop(hashed_id, None)
+        if reader is None:
             return
+        op, target, written = reader
         opts = step_info.opts if isinstance(step_info.opts, dict) else {}
-        if step_info.op is not Opcode.INVOKE or function_of(written) != opts.get("function_id"):
+        found = opts.get("function_id") if op is Opcode.INVOKE else step_info.name
+        if step_info.op is not op or found != target:
             raise MisplacedValueError(
                 str(written), str(self.step(hashed_id)), written_data=written.associated_data
             )

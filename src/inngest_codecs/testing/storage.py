@@ -69,6 +69,11 @@ class StoredValues:
         value = copy.deepcopy(self.stored_event(source_id)["data"][field])
         self.stored_event(target_id)["data"][target_field or field] = value
 
+    def move_event_to_memo(self, event_id: str, run: Run, step: str, occurrence: int = 0) -> None:
+        """Store a copy of the stored event ``event_id`` as ``run``'s memo of ``step``
+        (where a ``step.wait_for_event`` finds the event it waited for)."""
+        run.steps[stored_step_id(step, occurrence)] = copy.deepcopy(self.stored_event(event_id))
+
     def rerun_from(self, app_url: str, run: Run, step: str, *, occurrence: int = 0) -> Run:
         """A new run (new run id) of ``run``'s function and events, holding copies of the
         memos stored before ``step``, driven until it completes or fails."""
