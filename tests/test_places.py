@@ -58,7 +58,10 @@ def test_field_boundaries_are_unambiguous() -> None:
     assert Place(("event", "a"), ("field", "bc")) != Place(("event", "ab"), ("field", "c"))
 
 
-@pytest.mark.parametrize("parts", [(), (("Event", "x"),), (("event", 3),), (("e", "x" * 70000),)])
+@pytest.mark.parametrize(
+    "parts",
+    [(), (("Event", "x"),), ((["event"], "x"),), (("event", 3),), (("e", "x" * 70000),)],
+)
 def test_malformed_places_are_refused(parts: tuple[tuple[str, object], ...]) -> None:
     with pytest.raises(EncodingError):
         Place(*parts)  # type: ignore[arg-type]

@@ -30,6 +30,19 @@ _MAX_PARTS = 255
 _MAX_IDENTIFIER = 0xFFFF
 
 
+_LABELS: dict[str, bytes] = {}
+"""Labels seen, with their encoding: a run builds a place per memo, with few labels."""
+
+
+def _label(label: object) -> bytes:
+    if not isinstance(label, str) or _LABEL.match(label) is None:
+        raise EncodingError(f"a place label must match {_LABEL.pattern}")
+    encoded = bytes((len(label),)) + label.encode("ascii")
+    if len(_LABELS) < 64:
+        _LABELS[label] = encoded
+    return encoded
+
+
 class Place:
     """A value's place: ``Place(("function", "app-charge"), ("step", "<hashed id>"))``."""
 
@@ -38,19 +51,17 @@ class Place:
     def __init__(self, *parts: tuple[str, str]) -> None:
         if not 0 < len(parts) <= _MAX_PARTS:
             raise EncodingError(f"a place has 1 to {_MAX_PARTS} parts, not {len(parts)}")
-        encoded = bytearray((VERSION, len(parts)))
+        encoded = [bytes((VERSION, len(parts)))]
         for label, identifier in parts:
-            if not isinstance(label, str) or _LABEL.match(label) is None:
-                raise EncodingError(f"a place label must match {_LABEL.pattern}")
             if not isinstance(identifier, str):
                 raise EncodingError(f"the {label} of a place is {type(identifier).__name__}")
             raw = identifier.encode("utf-8", "surrogatepass")
             if len(raw) > _MAX_IDENTIFIER:
                 raise EncodingError(f"the {label} of a place is longer than {_MAX_IDENTIFIER}")
-            encoded += bytes((len(label),)) + label.encode("ascii")
-            encoded += len(raw).to_bytes(2, "big") + raw
-        self.parts: tuple[tuple[str, str], ...] = tuple(parts)
-        self.associated_data = bytes(encoded)
+            known = _LABELS.get(label) if isinstance(label, str) else None
+            encoded += (known or _label(label), len(raw).to_bytes(2, "big"), raw)
+        self.parts: tuple[tuple[str, str], ...] = parts
+        self.associated_data = b"".join(encoded)
         """The place as the bytes a codec authenticates."""
 
     @classmethod

@@ -278,6 +278,28 @@ def test_a_step_error_moved_to_another_step_is_refused(stand_in: StandIn) -> Non
     refused(run, stored_step_id("first"), stored_step_id("second"))
 
 
+def test_an_event_field_moved_to_another_tenant_is_refused_where_tenants_share_a_key(
+    stand_in: StandIn,
+) -> None:
+    shared = {"acme": "tenant-key", "globex": "tenant-key"}
+    client = client_for(stand_in, tenant_keys=shared, tenant_from="data.tenant")
+    functions = build(client)
+    with serve_flask(client, functions) as served:
+        app = Bank(stand_in, served.url, functions)
+        acme = app.send(
+            "bank/transfer", {"tenant": "acme", "encrypted": {"account": SECRET}}, client
+        )
+        globex = app.send(
+            "bank/transfer", {"tenant": "globex", "encrypted": {"account": "g"}}, client
+        )
+        assert app.run("ledger", globex).completed
+
+        app.stand_in.move_event_field(acme, "encrypted", globex)
+        moved = app.run("ledger", globex)
+
+    refused(moved, "tenant 'acme'", "tenant 'globex'")
+
+
 def test_a_claim_check_moved_to_another_step_is_refused(stand_in: StandIn, tmp_path: Path) -> None:
     client = client_for(stand_in, offload_over=200, offload_store=tmp_path.as_uri())
     functions = build(client)
