@@ -9,6 +9,7 @@ replays, re-runs from a step, forwarding) still works.
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -123,21 +124,24 @@ class Bank:
         return self.stand_in.run(self.url, self.ids[function], event, **options)
 
 
-def client_for(stand_in: StandIn, **settings: Any) -> inngest.Inngest:
+@contextlib.contextmanager
+def serving(stand_in: StandIn, **settings: Any) -> Iterator[tuple[Bank, inngest.Inngest]]:
+    """The bank app served with the middleware under ``settings`` (aes-gcm by default)."""
     settings.setdefault("codec", "aes-gcm")
-    return inngest.Inngest(
+    client = inngest.Inngest(
         app_id=APP,
         middleware=[EncryptionMiddleware.factory(KEY, **settings)],
         **stand_in.client_options(),
     )
+    functions = build(client)
+    with serve_flask(client, functions) as app:
+        yield Bank(stand_in, app.url, functions), client
 
 
 @pytest.fixture
 def bank(stand_in: StandIn) -> Iterator[tuple[Bank, inngest.Inngest]]:
-    client = client_for(stand_in)
-    functions = build(client)
-    with serve_flask(client, functions) as app:
-        yield Bank(stand_in, app.url, functions), client
+    with serving(stand_in) as served:
+        yield served
 
 
 def plain(value: Any) -> Any:
@@ -262,10 +266,7 @@ def test_a_waited_for_event_moved_to_another_step_or_wait_is_refused(
 
 
 def test_a_step_error_moved_to_another_step_is_refused(stand_in: StandIn) -> None:
-    client = client_for(stand_in, encrypt_errors=True)
-    functions = build(client)
-    with serve_flask(client, functions) as served:
-        app = Bank(stand_in, served.url, functions)
+    with serving(stand_in, encrypt_errors=True) as (app, client):
         # Each step fails three times (the stand-in's attempts) before its error is stored.
         run = app.run("fragile", app.send("bank/fragile", {}, client), max_calls=6)
         assert len(run.steps) == 2, run.steps
@@ -282,10 +283,7 @@ def test_an_event_field_moved_to_another_tenant_is_refused_where_tenants_share_a
     stand_in: StandIn,
 ) -> None:
     shared = {"acme": "tenant-key", "globex": "tenant-key"}
-    client = client_for(stand_in, tenant_keys=shared, tenant_from="data.tenant")
-    functions = build(client)
-    with serve_flask(client, functions) as served:
-        app = Bank(stand_in, served.url, functions)
+    with serving(stand_in, tenant_keys=shared, tenant_from="data.tenant") as (app, client):
         acme = app.send(
             "bank/transfer", {"tenant": "acme", "encrypted": {"account": SECRET}}, client
         )
@@ -301,10 +299,7 @@ def test_an_event_field_moved_to_another_tenant_is_refused_where_tenants_share_a
 
 
 def test_a_claim_check_moved_to_another_step_is_refused(stand_in: StandIn, tmp_path: Path) -> None:
-    client = client_for(stand_in, offload_over=200, offload_store=tmp_path.as_uri())
-    functions = build(client)
-    with serve_flask(client, functions) as served:
-        app = Bank(stand_in, served.url, functions)
+    with serving(stand_in, offload_over=200, offload_store=tmp_path.as_uri()) as (app, client):
         big = {"account": SECRET + "x" * 400}
         run = app.run("ledger", app.send("bank/transfer", {"encrypted": big}, client), max_calls=2)
         memo = run.steps[stored_step_id("check_limit")]["data"]
@@ -373,19 +368,14 @@ def _format_version(envelope: dict[str, Any]) -> int:
 
 
 def test_unbound_values_written_before_binding_still_open(stand_in: StandIn) -> None:
-    old = client_for(stand_in, bind_to_place=False)
-    old_functions = build(old)
-    with serve_flask(old, old_functions) as served:
-        before = Bank(stand_in, served.url, old_functions)
+    with serving(stand_in, bind_to_place=False) as (before, old):
         transfer = before.send("bank/transfer", {"encrypted": {"account": SECRET}}, old)
         run = before.run("ledger", transfer, max_calls=1)
     assert _format_version(stand_in.stored_event(transfer)["data"]["encrypted"]) == 1
     assert _format_version(run.steps[stored_step_id("check_limit")]["data"]) == 1
 
-    new = client_for(stand_in)
-    new_functions = build(new)
-    with serve_flask(new, new_functions) as served:
-        stand_in.resume(served.url, run)
+    with serving(stand_in) as (after, _):
+        stand_in.resume(after.url, run)
     assert run.completed, run.error
     assert plain(run.output)["limit"]["account"] == SECRET
     assert _format_version(run.steps[stored_step_id("approved_amount")]["data"]) == 2
@@ -394,10 +384,7 @@ def test_unbound_values_written_before_binding_still_open(stand_in: StandIn) -> 
 
 def test_without_binding_a_moved_memo_opens(stand_in: StandIn) -> None:
     """What binding prevents: unbound, the swapped memo reaches the code as authentic."""
-    client = client_for(stand_in, bind_to_place=False)
-    functions = build(client)
-    with serve_flask(client, functions) as served:
-        app = Bank(stand_in, served.url, functions)
+    with serving(stand_in, bind_to_place=False) as (app, client):
         event = app.send("bank/transfer", {"encrypted": {"account": SECRET}}, client)
         run = app.run("ledger", event, max_calls=2)
         app.stand_in.move_memo(run, "check_limit", run, "approved_amount")
