@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,22 @@ def build(client: inngest.Inngest) -> list[inngest.Function[Any]]:
         after = ctx.step.run("after", lambda: "plain step")
         return {"a": a, "b": b, "after": after}
 
-    return [ledger, audit, notify, receiver, waiter, fragile, child_a, child_b, parent]
+    @client.create_function(
+        fn_id="fanout", trigger=inngest.TriggerEvent(event="bank/fanout"), retries=0
+    )
+    def fanout(ctx: inngest.ContextSync) -> tuple[Any, ...]:
+        return ctx.group.parallel(
+            tuple(
+                functools.partial(ctx.step.run, "part", functools.partial(_part, n))
+                for n in range(3)
+            )
+        )
+
+    return [ledger, audit, notify, receiver, waiter, fragile, fanout, child_a, child_b, parent]
+
+
+def _part(n: int) -> str:
+    return f"part {n}: {SECRET}"
 
 
 def _fail(message: str) -> None:
@@ -330,6 +346,17 @@ def test_one_event_reaches_many_functions_waits_and_replays(
     assert plain(replay.output) == plain(ledger.output)
     assert waiter.completed, waiter.error
     assert plain(waiter.output) == {"found": {"account": SECRET}, "checked": "checked"}
+
+
+def test_parallel_steps_of_one_name_open_at_their_own_places(
+    bank: tuple[Bank, inngest.Inngest],
+) -> None:
+    app, client = bank
+    run = app.run("fanout", app.send("bank/fanout", {}, client))
+
+    assert run.completed, run.error
+    assert plain(run.output) == [f"part {n}: {SECRET}" for n in range(3)]
+    assert set(run.steps) == {stored_step_id("part", n) for n in range(3)}
 
 
 def test_a_rerun_from_a_step_opens_the_memos_copied_into_it(

@@ -86,8 +86,12 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._sizes.arrived(function.id, memos, ctx.events)
         tenant = tenant_of(ctx.event, settings.tenant_from)
         self._run_encryptor = encryptor = self._encryptor.for_tenant(tenant)
+        execution = getattr(getattr(ctx, "step", None), "_execution", None)
         self._places = run_places = places.RunPlaces(
-            function.id, tenant, bind=settings.bind_to_place
+            function.id,
+            tenant,
+            bind=settings.bind_to_place,
+            target=getattr(execution, "_target_hashed_id", None),
         )
         state = forwarding.RunState(
             encryptor,

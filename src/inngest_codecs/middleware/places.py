@@ -78,10 +78,13 @@ def function_of(place: Place) -> str | None:
 class RunPlaces:
     """The places of one request's run: its function, its tenant, the steps it reports."""
 
-    def __init__(self, function_id: str, tenant: str | None, *, bind: bool) -> None:
+    def __init__(
+        self, function_id: str, tenant: str | None, *, bind: bool, target: str | None = None
+    ) -> None:
         self.function_id = function_id
         self.tenant = tenant
         self.bind = bind
+        self._target = target  # the one step a request runs, when Inngest names it
         self._running: dict[str, str] = {}  # display name -> hashed id of the step that ran
         # hashed id -> (the opcode and the function or event name its step must have, written)
         self._readers: dict[str, tuple[Opcode, str, Place]] = {}
@@ -123,7 +126,8 @@ class RunPlaces:
     def check_step(self, step_info: Any) -> None:
         """Note which step runs; refuse a memo written elsewhere that this step does not read."""
         hashed_id = step_info.id
-        if step_info.op is Opcode.STEP_RUN:
+        # Steps found after the one that runs (in a parallel group) are reported too.
+        if step_info.op is Opcode.STEP_RUN and self._target in (None, hashed_id):
             self._running[step_info.display_name] = hashed_id
         reader = self._readers.pop(hashed_id, None)
         if reader is None:
