@@ -25,7 +25,8 @@ def blob(sealed: dict[str, Any]) -> bytes:
 
 
 def test_a_bound_value_opens_only_at_its_place(kms_key: str) -> None:
-    encryptor = Encryptor(kms_key, codec="aws-kms", encryption_context={"app": "clinic"})
+    options = {"encryption_context": {"app": "clinic"}}
+    encryptor = Encryptor(kms_key, codec="aws-kms", codec_options=options)
     sealed = encryptor.encrypt(RECORD, place=HERE)
     assert encryptor.decrypt(sealed, place=HERE) == RECORD
     assert encryptor.decrypt(sealed) == RECORD  # an operator's reader checks no place

@@ -49,7 +49,8 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         super().__init__(client, raw_request)
         self._factory = factory
         self._settings = settings = factory.settings
-        self._encryptor = self._run_encryptor = factory.encryptor
+        self._tenants = factory.tenants
+        self._run_encryptor = factory.tenants.default
         self._fields = settings.event_encryption_field
         self._uncompressed = frozenset(settings.uncompressed)
         # Read now, when the checks apply: a framework request proxy (Flask's)
@@ -85,7 +86,10 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             )
         self._sizes.arrived(function.id, memos, ctx.events)
         tenant = tenant_of(ctx.event, settings.tenant_from)
-        self._run_encryptor = encryptor = self._encryptor.for_tenant(tenant)
+        try:
+            self._run_encryptor = encryptor = self._tenants.for_tenant(tenant)
+        except CodecError as error:
+            raise run_error(error) from None
         execution = getattr(getattr(ctx, "step", None), "_execution", None)
         self._places = run_places = places.RunPlaces(
             function.id,
@@ -97,7 +101,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             encryptor,
             self._fields,
             owner=ctx,
-            function_level=self._factory.is_function_level(self),
+            function_level=self._factory.add_run_sends_if_function_level(self.client),
             event_places=self._written_places,
         )
         opener = Opener(
@@ -154,9 +158,9 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         """Seal event data under the key of the tenant the event names, else of the run."""
         tenant = tenant_of(event, self._settings.tenant_from)
         if tenant is not None:
-            encryptor = self._encryptor.for_tenant(tenant)
+            encryptor = self._tenants.for_tenant(tenant)
         else:
-            encryptor = states[-1].encryptor if states else self._encryptor
+            encryptor = states[-1].encryptor if states else self._tenants.default
         place = self._written_places(event, invoked)
         return forwarding.seal_event_data(
             data, states, encryptor, self._fields, self._uncompressed, place

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..encryptor import Encryptor
+from ..for_inngest import events
 from ..place import Place
 
 
@@ -177,5 +178,5 @@ def _encrypt(
     plain = [name for name in names if name in uncompressed]
     rest = [name for name in names if name not in uncompressed]
     if plain:
-        data = encryptor.encrypt_event_data(data, plain, compress=False, place=place)
-    return encryptor.encrypt_event_data(data, rest, place=place) if rest else data
+        data = events.seal_fields(encryptor, data, plain, compress=False, place=place)
+    return events.seal_fields(encryptor, data, rest, place=place) if rest else data
