@@ -25,6 +25,7 @@ reads it invokes that very function or waits for an event of that very name
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -63,6 +64,12 @@ def of_event(
     return lambda field: event_field(event_name, field, tenant)
 
 
+@functools.lru_cache(maxsize=4096)
+def step_output(function_id: str, hashed_id: str, tenant: str | None = None) -> Place:
+    """The place of a step's output or error (kept: every request of a run opens every memo)."""
+    return _with_tenant(Place((_FUNCTION, function_id), (_STEP, hashed_id)), tenant)
+
+
 def function_output(function_id: str, tenant: str | None = None) -> Place:
     return _with_tenant(Place((_FUNCTION, function_id)), tenant)
 
@@ -90,7 +97,7 @@ class RunPlaces:
         self._readers: dict[str, tuple[Opcode, str, Place]] = {}
 
     def step(self, hashed_id: str) -> Place:
-        return _with_tenant(Place((_FUNCTION, self.function_id), (_STEP, hashed_id)), self.tenant)
+        return step_output(self.function_id, hashed_id, self.tenant)
 
     def function(self) -> Place:
         return function_output(self.function_id, self.tenant)
