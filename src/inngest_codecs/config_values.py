@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar, overload
 
 from .errors import ConfigError, KeyConfigError
+from .indexer import read_indexes
 from .keys import KeySet
 from .offload.store import Store
 from .tenants import TenantFrom, tenant_spec
@@ -167,6 +168,10 @@ def _tenant_keys(value: Any, where: str, from_text: bool) -> dict[str, Any] | No
     return tenants
 
 
+def _optional_key(value: Any, where: str, from_text: bool) -> Any:
+    return None if value is None else _key(value, where, from_text)
+
+
 def _tenant_from(value: Any, where: str, from_text: bool) -> TenantFrom | None:
     if value is None or callable(value):
         return value  # type: ignore[no-any-return]
@@ -204,6 +209,8 @@ READERS: dict[str, Callable[[Any, str, bool], Any]] = {
     "names": _names,
     "tenant_keys": _tenant_keys,
     "tenant_from": _tenant_from,
+    "optional_key": _optional_key,
+    "indexes": read_indexes,
 }
 
 
@@ -224,6 +231,8 @@ KIND_TEXT = {
     "names": "list of str (text: comma-separated)",
     "tenant_keys": "mapping of tenant id to key (text: a JSON object)",
     "tenant_from": "dotted path (in code, also a function of the event)",
+    "optional_key": "str or bytes, or none",
+    "indexes": "mapping of index name to from, to, normalize, next_to, bytes (text: JSON)",
 }
 """How the settings table describes what each kind takes."""
 

@@ -59,6 +59,7 @@ EXAMPLES = {
     "event": "inngest-codecs event 01HWAVEB858VPPX47Z65GR6P6R --runs --key-file prod.key",
     "serve": "INNGEST_ENCRYPTION_KEY=$(cat prod.key) inngest-codecs serve  # then open the URL",
     "demo": "inngest-codecs demo --codec aes-gcm --out ./demo",
+    "index": "inngest-codecs index --name customer --normalize trim,lower ' Ana@Example.com'",
 }
 
 
@@ -261,7 +262,7 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import lookup, serve
+    from . import index, lookup, serve
 
     parser = argparse.ArgumentParser(
         prog="inngest-codecs",
@@ -305,6 +306,7 @@ def _parser() -> argparse.ArgumentParser:
     add_input(inspect)
     lookup.add_commands(add)
     serve.add_command(add)
+    index.add_command(add)
     demo = add(
         "demo", "run an encrypted Inngest app locally and show what crosses the wire", cmd_demo
     )

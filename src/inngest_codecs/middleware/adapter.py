@@ -13,7 +13,8 @@ The rules live beside it: `requests` (replayed requests), `opening`
 and `failures` (what comes in, and what a failure does to the run),
 `forwarding` (what arrived encrypted leaves encrypted), `steps` (the
 guard every step passes), `sealing` (encrypted errors), `sizes`
-(Inngest's size limits) and `binding` (settings to factories).
+(Inngest's size limits), `indexing` (blind-index tags on what runs send) and
+`binding` (settings to factories).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..tenants import tenant_of
 from . import forwarding, places, steps
 from .binding import Factory, FactoryMethods
 from .failures import run_error
+from .indexing import IndexedRunState
 from .opening import Opener
 from .requests import SignedRequest
 from .sizes import INVOKED_EVENT, RunSizes
@@ -50,6 +52,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._factory = factory
         self._settings = settings = factory.settings
         self._tenants = factory.tenants
+        self._indexer = factory.indexer
         self._run_encryptor = factory.tenants.default
         self._fields = settings.event_encryption_field
         self._uncompressed = frozenset(settings.uncompressed)
@@ -97,11 +100,12 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             bind=settings.bind_to_place,
             target=getattr(execution, "_target_hashed_id", None),
         )
-        state = forwarding.RunState(
+        state = IndexedRunState(
             encryptor,
             self._fields,
             owner=ctx,
             function_level=self._factory.add_run_sends_if_function_level(self.client),
+            indexer=self._indexer,
             event_places=self._written_places,
         )
         opener = Opener(
@@ -155,16 +159,18 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         event: object,
         invoked: str | None = None,
     ) -> dict[str, Any]:
-        """Seal event data under the key of the tenant the event names, else of the run."""
+        """Seal event data under the key of the tenant the event names, else of the run, and
+        add the tags of its blind indexes (plain by design)."""
         tenant = tenant_of(event, self._settings.tenant_from)
         if tenant is not None:
             encryptor = self._tenants.for_tenant(tenant)
         else:
             encryptor = states[-1].encryptor if states else self._tenants.default
         place = self._written_places(event, invoked)
-        return forwarding.seal_event_data(
+        sealed = forwarding.seal_event_data(
             data, states, encryptor, self._fields, self._uncompressed, place
         )
+        return self._indexer.write(sealed, data, encryptor)
 
     def _event_places(
         self, event: object, invoked: str | None = None

@@ -21,7 +21,7 @@ from ..config import ENV_KEY, EncryptionSettings
 from ..encryptor import DEFAULT_EVENT_FIELD
 from ..errors import KeyConfigError
 from ..keys import KeyInput
-from . import forwarding
+from . import forwarding, indexing
 
 
 class Factory:
@@ -34,6 +34,7 @@ class Factory:
     ) -> None:
         self.settings = settings
         self.tenants = settings.tenants()
+        self.indexer = settings.indexer(self.tenants)
         self.guard = settings.size_guard()
         self._middleware_class = middleware_class
         self._served_clients: weakref.WeakKeyDictionary[inngest.Inngest, bool] = (
@@ -67,7 +68,8 @@ class RunSends(inngest.MiddlewareSync):
             places = states[-1].event_places
             for event in events:
                 place = None if places is None else places(event)
-                event.data = forwarding.seal_event_data(event.data, states, place=place)
+                sealed = forwarding.seal_event_data(event.data, states, place=place)
+                event.data = indexing.write_tags(sealed, event.data, states)
 
 
 _adding = threading.Lock()
