@@ -19,6 +19,7 @@ import inngest
 import pytest
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
+from inngest_codecs.middleware import places
 from inngest_codecs.testing import StandIn, serve_flask, stored_step_id
 from inngest_codecs.testing.standin import INVOKED_EVENT
 
@@ -385,6 +386,39 @@ def test_forwarded_values_are_bound_again_to_their_new_place_and_batches_open(
 
     assert batch.completed, batch.error
     assert [note["note"] for note in plain(batch.output)] == ["first", "second"]
+
+
+def test_a_function_level_middleware_binds_what_its_runs_send(stand_in: StandIn) -> None:
+    client = inngest.Inngest(app_id=APP, **stand_in.client_options())  # no client middleware
+    factory = EncryptionMiddleware.factory(KEY, codec="aes-gcm")
+    notice = inngest.TriggerEvent(event="bank/notice")
+
+    @client.create_function(fn_id="relay", trigger=notice, middleware=[factory], retries=0)
+    def relay(ctx: inngest.ContextSync) -> str:
+        note = ctx.event.data["encrypted"]
+        client.send_sync(inngest.Event(name="bank/forwarded", data={"note": note}))
+        return "sent"
+
+    forwarded = inngest.TriggerEvent(event="bank/forwarded")
+
+    @client.create_function(fn_id="sink", trigger=forwarded, middleware=[factory], retries=0)
+    def sink(ctx: inngest.ContextSync) -> Any:
+        return ctx.event.data["note"]
+
+    sealed = Encryptor(KEY, codec="aes-gcm").encrypt(
+        {"secret": SECRET}, place=places.event_field("bank/notice", "encrypted")
+    )
+    with serve_flask(client, [relay, sink]) as app:
+        (event_id,) = client.send_sync(
+            inngest.Event(name="bank/notice", data={"encrypted": sealed})
+        )
+        relayed = stand_in.run(app.url, relay.id, stand_in.stored_event(event_id))
+        sent = stand_in.latest_event("bank/forwarded")
+        assert relayed.completed and sent is not None, relayed.error
+        received = stand_in.run(app.url, sink.id, sent)
+
+    assert SECRET not in str(sent) and _format_version(sent["data"]["note"]) == 2
+    assert received.completed and plain(received.output) == {"secret": SECRET}
 
 
 # Rollout: old values, and binding turned off ----------------------------------------
