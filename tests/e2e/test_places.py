@@ -114,7 +114,20 @@ def build(client: inngest.Inngest) -> list[inngest.Function[Any]]:
             )
         )
 
-    return [ledger, audit, notify, receiver, waiter, fragile, fanout, child_a, child_b, parent]
+    def report(ctx: inngest.ContextSync) -> Any:
+        return ctx.event.data["error"]["message"]
+
+    @client.create_function(
+        fn_id="doomed",
+        trigger=inngest.TriggerEvent(event="bank/doomed"),
+        on_failure=report,
+        retries=0,
+    )
+    def doomed(ctx: inngest.ContextSync) -> None:
+        raise inngest.NonRetriableError(f"doomed: {SECRET}")
+
+    functions = [ledger, audit, notify, receiver, waiter, fragile, fanout, doomed]
+    return [*functions, child_a, child_b, parent]
 
 
 def _part(n: int) -> str:
@@ -130,7 +143,8 @@ class Bank:
 
     def __init__(self, stand_in: StandIn, url: str, functions: list[inngest.Function[Any]]):
         self.stand_in, self.url = stand_in, url
-        self.ids = {fn.id.removeprefix(f"{APP}-"): fn.id for fn in functions}
+        self.functions = {fn.id.removeprefix(f"{APP}-"): fn for fn in functions}
+        self.ids = {name: fn.id for name, fn in self.functions.items()}
 
     def send(self, name: str, data: dict[str, Any], client: inngest.Inngest) -> str:
         (event_id,) = client.send_sync(inngest.Event(name=name, data=data))
@@ -358,6 +372,19 @@ def test_parallel_steps_of_one_name_open_at_their_own_places(
     assert run.completed, run.error
     assert plain(run.output) == [f"part {n}: {SECRET}" for n in range(3)]
     assert set(run.steps) == {stored_step_id("part", n) for n in range(3)}
+
+
+def test_an_on_failure_handler_opens_the_error_of_the_function_that_failed(
+    stand_in: StandIn,
+) -> None:
+    with serving(stand_in, encrypt_errors=True) as (app, client):
+        failed = app.run("doomed", app.send("bank/doomed", {}, client))
+        assert failed.status == "failed" and SECRET not in str(failed.error)
+        handler = app.functions["doomed"].on_failure_fn_id or ""
+        handled = stand_in.run_on_failure(app.url, handler, failed)
+
+    assert handled.completed, handled.error
+    assert plain(handled.output) == f"doomed: {SECRET}"
 
 
 def test_a_rerun_from_a_step_opens_the_memos_copied_into_it(

@@ -159,9 +159,10 @@ class Opener:
         if _is_event(original):
             where = "the original event's data"
             original["data"] = self.event_data(original["data"], where, original)
-        function_id = data.get("function_id")
-        if isinstance(data.get("error"), dict) and isinstance(function_id, str):
-            place = places.function_output(function_id, self._places.tenant)
+        if isinstance(data.get("error"), dict):
+            failed = data.get("function_id")  # where the error was sealed; unchecked without
+            tenant = self._places.tenant
+            place = places.function_output(failed, tenant) if isinstance(failed, str) else None
             self.error(data["error"], "the function's error", place)
 
 
