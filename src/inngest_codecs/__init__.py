@@ -7,6 +7,7 @@ from .encryptor import Encryptor
 from .errors import (
     CodecConflictError,
     CodecError,
+    CodecServerError,
     ConfigError,
     DecompressionError,
     DecryptionError,
@@ -65,6 +66,7 @@ __all__ = [
     "CodecConflictError",
     "CodecError",
     "CodecInfo",
+    "CodecServerError",
     "ConfigError",
     "DecompressionError",
     "DecryptionError",
