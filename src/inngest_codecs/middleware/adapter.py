@@ -11,15 +11,15 @@ client = inngest.Inngest(
 
 The rules live beside it: `requests` (replayed requests), `opening`
 and `failures` (what comes in, and what a failure does to the run),
-`forwarding` (what arrived encrypted leaves encrypted), `steps` (the
-guard every step passes), `sealing` (encrypted errors), `sizes`
-(Inngest's size limits), `indexing` (blind-index tags on what runs send) and
-`binding` (settings to factories).
+`forwarding` (what arrived encrypted leaves encrypted), `tenancy` (the
+tenant of a run), `steps` (the guard every step passes), `sealing`
+(encrypted errors), `sizes` (Inngest's size limits), `indexing`
+(blind-index tags on what runs send), `realtime` and `remote_state` (the
+SDK's paths no hook sees) and `binding` (settings to factories).
 """
 
 from __future__ import annotations
 
-import contextvars
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -29,7 +29,7 @@ import inngest
 from ..errors import CodecError
 from ..place import Place
 from ..tenants import tenant_of
-from . import forwarding, places, steps
+from . import forwarding, places, realtime, remote_state, steps, tenancy
 from .binding import Factory, FactoryMethods
 from .failures import run_error
 from .indexing import IndexedRunState
@@ -55,13 +55,17 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._indexer = factory.indexer
         self._run_encryptor = factory.tenants.default
         self._fields = settings.event_encryption_field
+        if not settings.decrypt_only:
+            realtime.guard(client)
         self._uncompressed = frozenset(settings.uncompressed)
         # Read now, when the checks apply: a framework request proxy (Flask's)
         # may be gone by the time the hooks run in another task.
         checked = settings.max_signature_age is not None and client.is_production
         self._request = SignedRequest(raw_request) if checked else None
         self._sizes = RunSizes(factory.guard)
-        self._token: contextvars.Token[tuple[forwarding.RunState, ...]] | None = None
+        self._tenant: str | None = None
+        self._function_id = ""
+        self._entry: object | None = None
         self._places: places.RunPlaces | None = None
 
     def before_send_events(self, events: list[inngest.Event]) -> None:
@@ -87,24 +91,29 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             self._request.check(
                 max_age=settings.max_signature_age, max_skew=settings.max_clock_skew
             )
+        if not settings.decrypt_only:
+            registered = [*self.client.middleware, *function._middleware]
+            remote_state.check_order(registered, self._factory)
         self._sizes.arrived(function.id, memos, ctx.events)
-        tenant = tenant_of(ctx.event, settings.tenant_from)
+        self._function_id = function.local_id
+        self._tenant = tenancy.run_tenant(ctx.event, settings.tenant_from)
         try:
-            self._run_encryptor = encryptor = self._tenants.for_tenant(tenant)
+            self._run_encryptor = encryptor = self._tenants.for_tenant(self._tenant)
         except CodecError as error:
             raise run_error(error) from None
         execution = getattr(getattr(ctx, "step", None), "_execution", None)
         self._places = run_places = places.RunPlaces(
             function.id,
-            tenant,
+            self._tenant,
             bind=settings.bind_to_place,
             target=getattr(execution, "_target_hashed_id", None),
         )
         state = IndexedRunState(
             encryptor,
             self._fields,
-            owner=ctx,
             function_level=self._factory.add_run_sends_if_function_level(self.client),
+            plain=settings.plain_fields,
+            tenant_field=tenancy.tenant_field(settings.tenant_from),
             indexer=self._indexer,
             event_places=self._written_places,
         )
@@ -117,6 +126,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         )
         opener.memos(memos)
         opener.events(ctx)
+        tenancy.uncarry(ctx.event)
         if settings.decrypt_only:
             steps.install(ctx, _checking(run_places, None))
             return
@@ -127,30 +137,36 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             fields=self._fields,
         )
         steps.install(ctx, _checking(run_places, guard))
-        self._token = forwarding.enter(state)
+        self._entry = forwarding.enter(state)
 
     def transform_output(self, result: inngest.TransformOutputResult) -> None:
         if self._settings.decrypt_only:
             return
+        # Step outputs, function outputs and errors follow one opt-out, by step or function id.
+        compress = (self._function_id if result.step is None else result.step.id) not in (
+            self._uncompressed
+        )
         try:
             # None carries nothing, and is what planned, sleeping and waiting steps report.
             place = self._output_place(result.step)
             if result.has_output() and result.output is not None:
                 plain = result.output
-                compress = result.step is None or result.step.id not in self._uncompressed
+                remote_state.check_output(plain)
                 result.output = self._run_encryptor.encrypt(plain, compress=compress, place=place)
                 self._sizes.output(result.step, result.output, plain)
             if result.error is not None and self._settings.encrypt_errors:
                 from .sealing import seal  # only when errors are encrypted
 
-                result.error = seal(result.error, self._run_encryptor, place)
+                result.error = seal(
+                    result.error, self._run_encryptor, compress=compress, place=place
+                )
         except CodecError as error:
             raise run_error(error) from None
 
     def before_response(self) -> None:
-        if self._token is not None:
-            forwarding.leave(self._token)
-            self._token = None
+        if self._entry is not None:  # skipped when a hook failed: the SDK hides the state then
+            forwarding.leave(self._entry)
+            self._entry = None
 
     def _seal(
         self,
@@ -192,8 +208,10 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
 
     def _seal_payload(self, data: Any, invoked: str | None) -> dict[str, Any]:
         try:
+            named = tenant_of({"data": data}, self._settings.tenant_from)
             event = {"name": INVOKED_EVENT, "data": data}
             sealed = self._seal(data, forwarding.active(), event, invoked)
+            sealed = tenancy.carry(sealed, named or self._tenant)
             self._sizes.event(INVOKED_EVENT, {"name": INVOKED_EVENT, "data": sealed}, data)
         except CodecError as error:
             raise run_error(error) from None
