@@ -21,6 +21,7 @@ from inngest._internal.server_lib import Opcode
 from inngest.experimental.ai import openai
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
+from inngest_codecs.errors import PlaintextRefusedError
 from inngest_codecs.for_inngest import events
 from inngest_codecs.for_inngest.documents import open_envelopes
 from inngest_codecs.middleware import steps
@@ -550,7 +551,7 @@ def realtime_messages(h: Harness) -> None:
     def flow(ctx: Any) -> Iterator[Any]:
         try:
             yield publish(client, {"progress": progress}, encrypted=False)
-        except steps.PlaintextRefusedError:
+        except PlaintextRefusedError:
             h.seen.append("refused")
         yield publish(client, {"progress": progress}, encrypted=True)
         return "published"

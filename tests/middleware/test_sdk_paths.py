@@ -13,8 +13,8 @@ from inngest.experimental.remote_state_middleware import InMemoryDriver, RemoteS
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
 from inngest_codecs.envelope import is_envelope
+from inngest_codecs.errors import PlaintextRefusedError
 from inngest_codecs.middleware import realtime as encrypted_realtime
-from inngest_codecs.middleware.steps import PlaintextRefusedError
 from inngest_codecs.testing import StandIn, assert_no_plaintext, serve_flask
 
 KEY = "sdk-paths-key"

@@ -15,14 +15,13 @@ import inngest
 
 from .. import envelope
 from ..encryptor import Encryptor
-from ..errors import CodecError, EncodingError, MisplacedValueError
+from ..errors import CodecError, EncodingError, MisplacedValueError, UnsupportedSDKError
 from ..for_inngest import events
 from ..place import Place
 from . import places
 from .failures import DecryptionFailurePolicy, kept, run_error
 from .forwarding import RunState
 from .places import RunPlaces
-from .steps import UnsupportedSDKError
 
 _T = TypeVar("_T")
 

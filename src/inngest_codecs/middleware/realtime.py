@@ -27,9 +27,9 @@ from inngest.experimental import realtime
 
 from .. import envelope
 from ..encryptor import Encryptor
+from ..errors import PlaintextRefusedError
 from . import forwarding
 from .binding import Factory
-from .steps import PlaintextRefusedError
 
 PUBLISH_PATH = "/v1/realtime/publish"
 _allowed: contextvars.ContextVar[bool] = contextvars.ContextVar(

@@ -20,7 +20,7 @@ from typing import Any
 
 from inngest.experimental.remote_state_middleware import RemoteStateMiddleware
 
-from .steps import PlaintextRefusedError
+from ..errors import PlaintextRefusedError
 
 MARKER = "__REMOTE_STATE__"
 """The key of the pointer the SDK's remote-state drivers leave in place of an output."""
