@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import envelope, registry, strictjson
+from . import envelope, registry, strictjson, telemetry
 from .codec import Codec
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .errors import CodecError, EncodingError
@@ -158,6 +158,15 @@ class Encryptor:
     def keys(self) -> KeySet:
         return self._keys
 
+    @property
+    def does_io(self) -> bool:
+        """Whether sealing or opening may wait on a key service or a store (of any tenant)."""
+        return (
+            self._codec.does_io
+            or self._layers.does_io
+            or any(member.does_io for member in self._tenants.values())
+        )
+
     def _opener(self, strategy: str) -> Opener:
         codec = self._openers.get(strategy)
         if codec is None:
@@ -173,7 +182,15 @@ class Encryptor:
         ``compress=False`` leaves this one value uncompressed whatever
         ``compression`` says (see the security model on when to).
         """
+        try:
+            return self._seal(value, compress)
+        except CodecError as error:
+            telemetry.failed(error, "seal")
+            raise
+
+    def _seal(self, value: object, compress: bool) -> dict[str, Any]:
         plaintext = strictjson.dumps(value)
+        size = len(plaintext)
         cache = self._cache
         remembered = plaintext if cache is not None and len(plaintext) <= CACHEABLE_SIZE else None
         if self._layers.writes:
@@ -186,17 +203,27 @@ class Encryptor:
             sealed[envelope.KEY_ID] = self._mark
         if cache is not None and remembered is not None:
             cache.put(_cache_key(sealed), remembered)
+        telemetry.sealed(self._codec, sealed, size)
         return sealed
 
     def decrypt(self, value: object) -> object:
         """The plaintext of an envelope; any other value is returned as it is."""
         if not envelope.is_envelope(value):
             return value
-        if envelope.KEY_ID in value:  # type: ignore[operator]
+        try:
+            return self._open(value)  # type: ignore[arg-type]
+        except CodecError as error:
+            telemetry.failed(error, "open")
+            raise
+
+    def _open(self, value: dict[str, Any]) -> object:
+        if envelope.KEY_ID in value:
             from .tenants import check_key_id  # only envelopes written per tenant name a key
 
-            check_key_id(value[envelope.KEY_ID], self._own_ids, self._revoked)  # type: ignore[index]
-        return strictjson.loads(self._plaintext(value))  # type: ignore[arg-type]
+            check_key_id(value[envelope.KEY_ID], self._own_ids, self._revoked)
+        opened = strictjson.loads(self._plaintext(value))
+        telemetry.opened(self._codec, value)
+        return opened
 
     def _plaintext(self, sealed: dict[str, Any]) -> bytes:
         if self._cache is None:
@@ -204,6 +231,7 @@ class Encryptor:
             return (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
         key = _cache_key(sealed)
         plaintext = self._cache.get(key) if type(key[0]) is str and type(key[1]) is str else None
+        telemetry.cached(plaintext is not None)
         if plaintext is None:
             strategy, blob = envelope.parse(sealed)
             plaintext = (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
@@ -219,7 +247,7 @@ class Encryptor:
         if not envelope.is_envelope(value) or not _ENVELOPE_FIELDS.issuperset(value):  # type: ignore[arg-type]
             return False
         try:
-            self.decrypt(value)
+            self._open(value)  # type: ignore[arg-type]
         except CodecError:
             return False
         return True

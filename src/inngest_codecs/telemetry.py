@@ -1,0 +1,227 @@
+"""Metrics and spans through OpenTelemetry; without ``opentelemetry-api`` nothing happens.
+
+Install the ``otel`` extra (``pip install "inngest-codecs[otel]"``) and configure an
+OpenTelemetry SDK as usual: the instruments below report to the global meter and tracer
+providers, or to those given to [`configure`][inngest_codecs.telemetry.configure].
+The API is imported on first use, not with this package, so a service that never
+encrypts pays nothing for it.
+
+What is reported never holds a value, a key or a tenant name (unless
+``configure(tenant_labels=True)``): key ids are the one-way identifiers codecs
+already print in messages, and sizes are sums over many values, never the size of
+one value (compression hides that size from Inngest; a histogram would not).
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from . import envelope
+from .errors import (
+    CodecError,
+    DecompressionError,
+    DecryptionError,
+    EncryptionError,
+    KeyRevokedError,
+    OffloadError,
+    PayloadTooLargeError,
+    StoredObjectAlteredError,
+    UnknownCodecError,
+)
+
+NAMESPACE = "inngest_codecs"
+FAILURE_KINDS = ("retriable", "permanent", "tampered", "unknown_key", "revoked", "too_large")
+"""The ``kind`` of ``inngest_codecs.failures``: see `failure_kind`."""
+
+
+class _Instruments:
+    def __init__(self, meter: Any, tracer: Any) -> None:
+        def counter(name: str, unit: str, description: str) -> Any:
+            return meter.create_counter(f"{NAMESPACE}.{name}", unit=unit, description=description)
+
+        def seconds(name: str, description: str) -> Any:
+            return meter.create_histogram(f"{NAMESPACE}.{name}", unit="s", description=description)
+
+        self.tracer = tracer
+        self.sealed = counter("values.sealed", "{value}", "values encrypted into envelopes")
+        self.opened = counter("values.opened", "{value}", "envelopes opened")
+        self.failures = counter("failures", "{failure}", "values not sealed or opened")
+        self.cache = counter("cache.lookups", "{lookup}", "plaintext-cache lookups, by result")
+        self.plaintext = counter("bytes.plaintext", "By", "JSON bytes sealed, before compression")
+        self.ciphertext = counter("bytes.ciphertext", "By", "codec bytes written into envelopes")
+        self.compression_in = counter("compression.in", "By", "bytes given to compression")
+        self.compression_out = counter("compression.out", "By", "bytes compression made of them")
+        self.kms = seconds("kms.duration", "key-service calls, by operation and outcome")
+        self.store = seconds("store.duration", "object-store calls, by store, operation, outcome")
+
+
+_instruments: _Instruments | None = None
+_available: bool | None = None
+_tenant_labels = False
+_labels: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Mapping[str, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def configure(
+    *, meter_provider: Any = None, tracer_provider: Any = None, tenant_labels: bool = False
+) -> None:
+    """Report to these providers instead of the global ones; ``tenant_labels=True`` adds
+    the tenant id to the middleware's spans (off by default: tenant ids may be customer names).
+    """
+    global _instruments, _available, _tenant_labels
+    _tenant_labels = tenant_labels
+    _available = None
+    _instruments = _make(meter_provider, tracer_provider)
+
+
+def _make(meter_provider: Any = None, tracer_provider: Any = None) -> _Instruments | None:
+    global _available
+    try:
+        from opentelemetry import metrics, trace
+    except ImportError:
+        _available = False
+        return None
+    _available = True
+    meter = (meter_provider or metrics.get_meter_provider()).get_meter(NAMESPACE)
+    tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer(NAMESPACE)
+    return _Instruments(meter, tracer)
+
+
+def _get() -> _Instruments | None:
+    global _instruments
+    if _instruments is None and _available is not False:
+        _instruments = _make()
+    return _instruments
+
+
+def _codec_labels(codec: Any, strategy: str, key_id: str | None) -> Mapping[str, str]:
+    by_codec = _labels.get(codec)
+    if by_codec is None:
+        by_codec = _labels[codec] = {}
+    found = by_codec.get((strategy, key_id or ""))
+    if found is None:
+        found = {"codec": str(codec.name), "strategy": strategy, "key_id": key_id or "unnamed"}
+        by_codec[(strategy, key_id or "")] = found
+    return found
+
+
+def sealed(codec: Any, sealed: Mapping[str, Any], plaintext_bytes: int) -> None:
+    """``codec`` made the envelope ``sealed`` of ``plaintext_bytes`` bytes of JSON."""
+    meters = _get()
+    if meters is None:
+        return
+    labels = _codec_labels(codec, sealed[envelope.STRATEGY], codec.key_ids[0])
+    meters.sealed.add(1, labels)
+    meters.plaintext.add(plaintext_bytes, labels)
+    meters.ciphertext.add(len(sealed[envelope.DATA]) * 3 // 4, labels)
+
+
+def opened(codec: Any, value: Mapping[str, Any]) -> None:
+    """The envelope ``value`` was opened (by ``codec`` or another installed one)."""
+    meters = _get()
+    if meters is None:
+        return
+    strategy = value.get(envelope.STRATEGY, envelope.NO_STRATEGY)
+    key_id = value.get(envelope.KEY_ID)
+    if key_id is None and strategy.split("+", 1)[0] == codec.strategy:
+        key_id = _written_under(codec, value.get(envelope.DATA))
+    meters.opened.add(1, _codec_labels(codec, str(strategy), key_id))
+
+
+def _written_under(codec: Any, data: object) -> str | None:
+    if not isinstance(data, str):
+        return None
+    import pybase64
+
+    try:
+        return type(codec).key_id_of(pybase64.b64decode(data[:32]))  # type: ignore[no-any-return]
+    except ValueError:
+        return None
+
+
+def failure_kind(error: CodecError) -> str:
+    """One of `FAILURE_KINDS` for ``error``."""
+    if isinstance(error, KeyRevokedError):
+        return "revoked"
+    if isinstance(error, PayloadTooLargeError):
+        return "too_large"
+    if isinstance(error, DecompressionError) and not error.permanent:
+        return "too_large"  # over max_decompressed_bytes
+    if isinstance(error, StoredObjectAlteredError):
+        return "tampered"
+    if isinstance(error, DecryptionError) and not isinstance(error, OffloadError):
+        return "tampered" if error.permanent else "unknown_key"
+    if isinstance(error, (EncryptionError, UnknownCodecError, OffloadError)) or (
+        getattr(error, "permanent", True) is False
+    ):
+        return "retriable"
+    return "permanent"
+
+
+def failed(error: CodecError, operation: str) -> None:
+    """Sealing or opening (``operation``) a value failed with ``error``."""
+    meters = _get()
+    if meters is not None:
+        meters.failures.add(1, {"kind": failure_kind(error), "operation": operation})
+
+
+def cached(hit: bool) -> None:
+    """A plaintext-cache lookup hit or missed."""
+    meters = _get()
+    if meters is not None:
+        meters.cache.add(1, {"result": "hit" if hit else "miss"})
+
+
+def compressed(before: int, after: int) -> None:
+    """Compression made ``after`` bytes of ``before``."""
+    meters = _get()
+    if meters is not None:
+        meters.compression_in.add(before)
+        meters.compression_out.add(after)
+
+
+@contextmanager
+def call(service: str, operation: str, name: str = "") -> Iterator[None]:
+    """Time one call to a key service (``"kms"``) or an object store (``"store"``)."""
+    meters = _get()
+    if meters is None:
+        yield
+        return
+    histogram = meters.kms if service == "kms" else meters.store
+    labels = (
+        {"operation": operation, "store": name} if service == "store" else {"operation": operation}
+    )
+    start = time.perf_counter()
+    outcome = "error"
+    try:
+        yield
+        outcome = "ok"
+    finally:
+        histogram.record(time.perf_counter() - start, {**labels, "outcome": outcome})
+
+
+@contextmanager
+def span(
+    hook: str, function_id: str | None, step_id: str | None = None, tenant: str | None = None
+) -> Iterator[None]:
+    """A span around one middleware hook of one run."""
+    meters = _get()
+    if meters is None:
+        yield
+        return
+    attributes = {}
+    if function_id is not None:
+        attributes["inngest.function.id"] = function_id
+    if step_id is not None:
+        attributes["inngest.step.id"] = step_id
+    if tenant is not None and _tenant_labels:
+        attributes["inngest_codecs.tenant"] = tenant
+    with meters.tracer.start_as_current_span(
+        f"{NAMESPACE}.{hook}", attributes=attributes, record_exception=False
+    ):
+        yield
