@@ -18,6 +18,8 @@ The entry-point name must equal ``name``. The contract:
 - ``opens`` lists further strategies the codec can decrypt (older formats).
 - ``authenticated`` is ``False`` only for formats that cannot detect altered
   data (legacy formats kept for migration).
+- ``does_io`` is ``True`` for codecs that may wait on the network or disk (a key
+  service): in async apps the middleware then runs them off the event loop.
 - The constructor receives a [`KeySet`][] and the
   codec-specific keyword options a user passed; reject unknown options and
   unusable keys with [`KeyConfigError`][].
@@ -51,6 +53,7 @@ class Codec(abc.ABC):
     strategy: str
     opens: ClassVar[tuple[str, ...]] = ()
     authenticated: ClassVar[bool] = True
+    does_io: ClassVar[bool] = False
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         if options:

@@ -14,19 +14,26 @@ and `failures` (what comes in, and what a failure does to the run),
 `forwarding` (what arrived encrypted leaves encrypted), `steps` (the
 guard every step passes), `sealing` (encrypted errors), `sizes`
 (Inngest's size limits) and `binding` (settings to factories).
+
+One class serves sync and async functions alike. In an async run, when the
+codec or store waits on I/O, the hooks hand that part to a worker thread
+(see `offloading`), so a slow key service delays only the run that needs it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import typing
+from collections.abc import Coroutine
 from typing import Any
 
 import inngest
 
+from .. import telemetry
 from ..errors import CodecError
 from ..tenants import tenant_of
-from . import forwarding, steps
+from . import forwarding, offloading, steps
 from .binding import Factory, FactoryMethods
 from .failures import run_error
 from .opening import Opener
@@ -48,6 +55,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._factory = factory
         self._settings = settings = factory.settings
         self._encryptor = self._run_encryptor = factory.encryptor
+        self._does_io = factory.does_io
         self._fields = settings.event_encryption_field
         self._uncompressed = frozenset(settings.uncompressed)
         # Read now, when the checks apply: a framework request proxy (Flask's)
@@ -56,10 +64,70 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._request = SignedRequest(raw_request) if checked else None
         self._sizes = RunSizes(factory.guard)
         self._token: contextvars.Token[tuple[forwarding.RunState, ...]] | None = None
+        self._function_id: str | None = None
+        self._tenant: str | None = None
 
-    def before_send_events(self, events: list[inngest.Event]) -> None:
+    # Each hook returns a coroutine (which the SDK's async manager awaits) only
+    # when its I/O should leave the event loop; otherwise it does the work inline.
+
+    def before_send_events(  # type: ignore[override]
+        self, events: list[inngest.Event]
+    ) -> Coroutine[Any, Any, None] | None:
         if self._settings.decrypt_only:
-            return
+            return None
+        if self._does_io and offloading.awaited():
+            return self._off_loop("before_send_events", None, self._seal_events, events)
+        with telemetry.span("before_send_events", self._function_id, tenant=self._tenant):
+            self._seal_events(events)
+        return None
+
+    def transform_input(  # type: ignore[override]
+        self,
+        ctx: inngest.Context | inngest.ContextSync,
+        function: inngest.Function[typing.Any],
+        memos: inngest.StepMemos,
+    ) -> Coroutine[Any, Any, None] | None:
+        if self._does_io and offloading.awaited():
+            return self._transform_input_off_loop(ctx, function, memos)
+        with telemetry.span("transform_input", function.id, tenant=self._tenant):
+            opener = self._arrive(ctx, function, memos)
+            self._open(opener, memos, ctx)
+            self._enter(ctx, function, opener)
+        return None
+
+    async def _transform_input_off_loop(
+        self,
+        ctx: inngest.Context | inngest.ContextSync,
+        function: inngest.Function[typing.Any],
+        memos: inngest.StepMemos,
+    ) -> None:
+        with telemetry.span("transform_input", function.id, tenant=self._tenant):
+            opener = self._arrive(ctx, function, memos)
+            await asyncio.to_thread(self._open, opener, memos, ctx)
+            self._enter(ctx, function, opener)  # on the loop: the run's context holds its state
+
+    def transform_output(  # type: ignore[override]
+        self, result: inngest.TransformOutputResult
+    ) -> Coroutine[Any, Any, None] | None:
+        if self._settings.decrypt_only:
+            return None
+        step = result.step.id if result.step is not None else None
+        if self._does_io and offloading.awaited():
+            return self._off_loop("transform_output", step, self._seal_output, result)
+        with telemetry.span("transform_output", self._function_id, step, self._tenant):
+            self._seal_output(result)
+        return None
+
+    def before_response(self) -> None:
+        if self._token is not None:
+            forwarding.leave(self._token)
+            self._token = None
+
+    async def _off_loop(self, hook: str, step: str | None, work: Any, *args: Any) -> None:
+        with telemetry.span(hook, self._function_id, step, self._tenant):
+            await asyncio.to_thread(work, *args)
+
+    def _seal_events(self, events: list[inngest.Event]) -> None:
         states = forwarding.active()
         try:
             for event in events:
@@ -69,19 +137,21 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         except CodecError as error:
             raise (run_error(error) if states else error) from None
 
-    def transform_input(
+    def _arrive(
         self,
         ctx: inngest.Context | inngest.ContextSync,
         function: inngest.Function[typing.Any],
         memos: inngest.StepMemos,
-    ) -> None:
+    ) -> Opener:
+        """Check the request and choose the run's keys; the opener of what it brought."""
         settings = self._settings
         if self._request is not None and settings.max_signature_age is not None:
             self._request.check(
                 max_age=settings.max_signature_age, max_skew=settings.max_clock_skew
             )
+        self._function_id = function.id
         self._sizes.arrived(function.id, memos, ctx.events)
-        tenant = tenant_of(ctx.event, settings.tenant_from)
+        self._tenant = tenant = tenant_of(ctx.event, settings.tenant_from)
         self._run_encryptor = encryptor = self._encryptor.for_tenant(tenant)
         state = forwarding.RunState(
             encryptor,
@@ -89,9 +159,23 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             owner=ctx,
             function_level=self._factory.is_function_level(self),
         )
-        opener = Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
+        return Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _open(
+        opener: Opener, memos: inngest.StepMemos, ctx: inngest.Context | inngest.ContextSync
+    ) -> None:
         opener.memos(memos)
         opener.events(ctx)
+
+    def _enter(
+        self,
+        ctx: inngest.Context | inngest.ContextSync,
+        function: inngest.Function[typing.Any],
+        opener: Opener,
+    ) -> None:
+        """Guard the run's steps and make its state visible to what it sends."""
+        settings = self._settings
         if settings.decrypt_only:
             return
         steps.warn_about_expressions(function, self._fields)
@@ -100,12 +184,10 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             allow_plaintext_ai_infer=settings.allow_plaintext_ai_infer,
             fields=self._fields,
         )
-        steps.install(ctx, guard)
-        self._token = forwarding.enter(state)
+        steps.install(ctx, guard, off_loop=self._does_io)
+        self._token = forwarding.enter(opener.state)
 
-    def transform_output(self, result: inngest.TransformOutputResult) -> None:
-        if self._settings.decrypt_only:
-            return
+    def _seal_output(self, result: inngest.TransformOutputResult) -> None:
         try:
             # None carries nothing, and is what planned, sleeping and waiting steps report.
             if result.has_output() and result.output is not None:
@@ -119,11 +201,6 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
                 result.error = seal(result.error, self._run_encryptor)
         except CodecError as error:
             raise run_error(error) from None
-
-    def before_response(self) -> None:
-        if self._token is not None:
-            forwarding.leave(self._token)
-            self._token = None
 
     def _seal(
         self, data: Any, states: tuple[forwarding.RunState, ...], event: object

@@ -36,6 +36,7 @@ class Factory:
     def __init__(self, middleware_class: type[EncryptionMiddleware], settings: EncryptionSettings):
         self.settings = settings
         self.encryptor = settings.encryptor()
+        self.does_io = self.encryptor.does_io
         self.guard = SizeGuard(settings.size_limits)
         self._middleware_class = middleware_class
         self._served_clients: weakref.WeakKeyDictionary[inngest.Inngest, bool] = (

@@ -37,6 +37,11 @@ class Opener:
         self._policy = policy
         self._state = state
 
+    @property
+    def state(self) -> RunState:
+        """The run state the opened values are noted in."""
+        return self._state
+
     def value(self, value: Any, where: str, name: str | None = None) -> Any:
         """``value`` opened when it is an envelope; noted as opened either way it opens."""
         try:

@@ -84,6 +84,7 @@ class AwsKmsCodec(Codec):
 
     name = "aws-kms"
     strategy = layout.STRATEGY
+    does_io = True  # calls AWS KMS: async apps run it off the event loop
 
     def __init__(
         self,

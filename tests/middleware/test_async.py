@@ -1,0 +1,104 @@
+"""An async app keeps answering while one run waits on a hanging store read.
+
+The store is the real local-directory store; the object one run needs is
+swapped for a named pipe, so reading it blocks in the kernel until the test
+writes the object's bytes into the pipe. Opening the pipe for writing returns
+only once the app has opened it for reading: that is the moment the run is
+stuck, with no sleep or timing involved.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import fastapi
+import httpx
+import inngest
+import inngest.fast_api
+import pytest
+
+from inngest_codecs import EncryptionMiddleware, Encryptor
+from inngest_codecs.testing import Run, StandIn, serve_asgi
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="named pipes")
+
+KEY = "async-store-key"
+GUARD = 60.0  # seconds: only ever reached when the event loop is blocked
+
+
+def _only_object(root: Path) -> Path:
+    [found] = [path for path in root.rglob("*") if path.is_file()]
+    return found
+
+
+def test_other_requests_complete_while_a_store_read_hangs(tmp_path: Path) -> None:
+    store = f"file://{tmp_path}"
+    big = {"rows": ["x" * 64] * 256}
+    with StandIn() as server:
+        client = inngest.Inngest(
+            app_id="async-app",
+            middleware=[
+                EncryptionMiddleware.factory(
+                    KEY, offload_over=2048, offload_store=store, cache_size=0
+                )
+            ],
+            **server.client_options(),
+        )
+
+        @client.create_function(fn_id="report", trigger=inngest.TriggerEvent(event="r/run"))
+        async def report(ctx: inngest.Context) -> int:
+            async def fetch() -> dict[str, Any]:
+                return big
+
+            rows = await ctx.step.run("fetch", fetch)
+            return len(rows["rows"])
+
+        @client.create_function(fn_id="other", trigger=inngest.TriggerEvent(event="o/run"))
+        async def other(ctx: inngest.Context) -> str:
+            async def greet() -> str:
+                return "hello " + ctx.event.data["who"]
+
+            return await ctx.step.run("greet", greet)
+
+        app = fastapi.FastAPI()
+        inngest.fast_api.serve(app, client, [report, other])
+
+        @app.get("/ping")
+        async def ping() -> dict[str, str]:
+            return {"pong": "yes"}
+
+        with serve_asgi(app) as base:
+            url = base + "/api/inngest"
+            run = server.run(url, report.id, {"name": "r/run"}, max_calls=1)
+            assert run.running
+            blocked = _only_object(tmp_path)
+            content = blocked.read_bytes()
+            blocked.unlink()
+            os.mkfifo(blocked)
+
+            resumed: list[Run] = []
+            worker = threading.Thread(target=lambda: resumed.append(server.resume(url, run)))
+            worker.start()
+            pipe = os.open(blocked, os.O_WRONLY)  # returns once the app is reading the pipe
+            try:
+                pong = httpx.get(base + "/ping", timeout=GUARD)
+                other_run = server.run(url, other.id, {"name": "o/run", "data": {"who": "ada"}})
+                assert worker.is_alive(), "the report run waits on the store all along"
+            finally:
+                replacement = blocked.with_name(blocked.name + ".tmp")
+                replacement.write_bytes(content)
+                os.replace(replacement, blocked)  # later reads find a plain file
+                os.write(pipe, content)
+                os.close(pipe)
+                worker.join(GUARD)
+
+    assert pong.json() == {"pong": "yes"}
+    assert other_run.completed, other_run.error
+    assert Encryptor(KEY).decrypt(other_run.output) == "hello ada"
+    [finished] = resumed
+    assert finished.completed, finished.error
+    assert Encryptor(KEY).decrypt(finished.output) == 256
