@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from . import envelope
+from . import envelope, registry
 from .errors import (
     CodecError,
     DecompressionError,
@@ -67,16 +67,25 @@ _labels: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Mapping[str, str]]
 )
 
 
+_meter_provider: Any = None
+
+
 def configure(
     *, meter_provider: Any = None, tracer_provider: Any = None, tenant_labels: bool = False
 ) -> None:
     """Report to these providers instead of the global ones; ``tenant_labels=True`` adds
     the tenant id to the middleware's spans (off by default: tenant ids may be customer names).
     """
-    global _instruments, _available, _tenant_labels
+    global _instruments, _available, _tenant_labels, _meter_provider
     _tenant_labels = tenant_labels
+    _meter_provider = meter_provider
     _available = None
     _instruments = _make(meter_provider, tracer_provider)
+
+
+def meter_provider() -> Any:
+    """The meter provider given to `configure`; ``None`` for the global one."""
+    return _meter_provider
 
 
 def _make(meter_provider: Any = None, tracer_provider: Any = None) -> _Instruments | None:
@@ -105,9 +114,20 @@ def _codec_labels(codec: Any, strategy: str, key_id: str | None) -> Mapping[str,
         by_codec = _labels[codec] = {}
     found = by_codec.get((strategy, key_id or ""))
     if found is None:
-        found = {"codec": str(codec.name), "strategy": strategy, "key_id": key_id or "unnamed"}
+        name = _codec_name(codec, strategy.split("+", 1)[0])
+        found = {"codec": name, "strategy": strategy, "key_id": key_id or "unnamed"}
         by_codec[(strategy, key_id or "")] = found
     return found
+
+
+def _codec_name(codec: Any, strategy: str) -> str:
+    """The name of the codec that writes ``strategy``: ``codec``'s own, or another installed."""
+    if strategy == codec.strategy or strategy in codec.opens:
+        return str(codec.name)
+    try:
+        return str(registry.codec_for_strategy(strategy).name)
+    except CodecError:
+        return "unknown"
 
 
 def sealed(codec: Any, sealed: Mapping[str, Any], plaintext_bytes: int) -> None:

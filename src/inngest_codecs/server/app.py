@@ -5,6 +5,7 @@
     GET  /api/runs/{id}     a run from Inngest's REST API, stored and decrypted
     GET  /api/events/{id}   an event (``?runs=true``: and the runs it started)
     GET  /api/info          the codec that encrypts, and whether lookups work
+    GET  /metrics           this server's metrics, as Prometheus text
     GET  /                  the viewer page (with /viewer.js and /viewer.css)
 
 Decryption happens here, with keys that never leave this process; the
@@ -36,6 +37,7 @@ from ..errors import (
 )
 from ..inngest_api import InngestAPI
 from ..jsoninput import read_json
+from . import metrics
 from .audit import AUDIT_KEY, AuditLog, AuditMiddleware
 from .guard import GuardMiddleware
 from .settings import DEFAULT_MAX_BODY, LOOPBACK_NAMES
@@ -121,6 +123,11 @@ class CodecServer:
                 "max_body": self.max_body,
             }
         )
+
+    async def prometheus(self, request: Request) -> Response:
+        if not metrics.start():
+            raise _Refusal(404, "metrics need the OpenTelemetry SDK: install opentelemetry-sdk")
+        return Response(metrics.prometheus_text(), media_type=metrics.CONTENT_TYPE)
 
     async def decode(self, request: Request) -> Response:
         document = await self._body(request)
@@ -221,9 +228,11 @@ def create_app(
     request (default: JSON lines on stderr); ``api`` serves the lookups.
     """
     server = CodecServer(encryptor, api, max_body)
+    metrics.start()  # counts from the first request on
     routes = [
         *(Route(path, server.page, methods=["GET"]) for path in _STATIC),
         Route("/api/info", server.info, methods=["GET"]),
+        Route("/metrics", server.prometheus, methods=["GET"]),
         Route("/decode", server.decode, methods=["POST"]),
         Route("/encode", server.encode, methods=["POST"]),
         Route("/api/runs/{run_id}", server.run, methods=["GET"]),
