@@ -60,27 +60,32 @@ class _Instruments:
 
 
 _instruments: _Instruments | None = None
-_available: bool | None = None
+_available: bool | None = None  # whether opentelemetry-api is installed (None: not asked yet)
+_next_look = 0.0
+_countdown = 0
 _tenant_labels = False
+_meter_provider: Any = None
 _labels: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], Mapping[str, str]]] = (
     weakref.WeakKeyDictionary()
 )
-
-
-_meter_provider: Any = None
+LOOK_EVERY = 1.0
+"""Seconds (and at least 64 values) between looks for an SDK while the global providers
+are the API's placeholders."""
 
 
 def configure(
     *, meter_provider: Any = None, tracer_provider: Any = None, tenant_labels: bool = False
 ) -> None:
-    """Report to these providers instead of the global ones; ``tenant_labels=True`` adds
-    the tenant id to the middleware's spans (off by default: tenant ids may be customer names).
+    """Report to these providers instead of the global ones (``None``: the global ones);
+    ``tenant_labels=True`` adds the tenant id to the middleware's spans (off by default:
+    tenant ids may be customer names).
     """
-    global _instruments, _available, _tenant_labels, _meter_provider
+    global _instruments, _available, _tenant_labels, _meter_provider, _next_look, _countdown
     _tenant_labels = tenant_labels
     _meter_provider = meter_provider
-    _available = None
-    _instruments = _make(meter_provider, tracer_provider)
+    _available, _next_look = None, 0.0
+    _countdown = 0
+    _instruments = _make(meter_provider, tracer_provider, explicit=True)
 
 
 def meter_provider() -> Any:
@@ -88,7 +93,15 @@ def meter_provider() -> Any:
     return _meter_provider
 
 
-def _make(meter_provider: Any = None, tracer_provider: Any = None) -> _Instruments | None:
+def _make(
+    meter_provider: Any = None, tracer_provider: Any = None, *, explicit: bool = False
+) -> _Instruments | None:
+    """Instruments of the given providers, else of the global ones once an SDK set them.
+
+    Until then the global providers are the API's placeholders, and recording to
+    them would cost every value a few calls for nothing; so `_get` looks again
+    every `LOOK_EVERY` seconds instead.
+    """
     global _available
     try:
         from opentelemetry import metrics, trace
@@ -96,15 +109,27 @@ def _make(meter_provider: Any = None, tracer_provider: Any = None) -> _Instrumen
         _available = False
         return None
     _available = True
-    meter = (meter_provider or metrics.get_meter_provider()).get_meter(NAMESPACE)
-    tracer = (tracer_provider or trace.get_tracer_provider()).get_tracer(NAMESPACE)
-    return _Instruments(meter, tracer)
+    meter_provider = meter_provider or metrics.get_meter_provider()
+    tracer_provider = tracer_provider or trace.get_tracer_provider()
+    placeholders = isinstance(tracer_provider, trace.ProxyTracerProvider) and type(
+        meter_provider
+    ).__name__.startswith("_Proxy")
+    if placeholders and not explicit:
+        return None
+    return _Instruments(meter_provider.get_meter(NAMESPACE), tracer_provider.get_tracer(NAMESPACE))
 
 
 def _get() -> _Instruments | None:
-    global _instruments
-    if _instruments is None and _available is not False:
-        _instruments = _make()
+    global _instruments, _next_look, _countdown
+    if _instruments is not None or _available is False:
+        return _instruments
+    _countdown -= 1
+    if _countdown <= 0:  # reading the clock costs more than counting, on some machines
+        _countdown = 64
+        now = time.monotonic()
+        if now >= _next_look:
+            _next_look = now + LOOK_EVERY
+            _instruments = _make()
     return _instruments
 
 
