@@ -36,6 +36,8 @@ from .errors import (
 NAMESPACE = "inngest_codecs"
 FAILURE_KINDS = ("retriable", "permanent", "tampered", "unknown_key", "revoked", "too_large")
 """The ``kind`` of ``inngest_codecs.failures``: see `failure_kind`."""
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+"""Bucket bounds (seconds) of the KMS and store latency histograms."""
 
 
 class _Instruments:
@@ -44,7 +46,12 @@ class _Instruments:
             return meter.create_counter(f"{NAMESPACE}.{name}", unit=unit, description=description)
 
         def seconds(name: str, description: str) -> Any:
-            return meter.create_histogram(f"{NAMESPACE}.{name}", unit="s", description=description)
+            return meter.create_histogram(
+                f"{NAMESPACE}.{name}",
+                unit="s",
+                description=description,
+                explicit_bucket_boundaries_advisory=LATENCY_BUCKETS,
+            )
 
         self.tracer = tracer
         self.sealed = counter("values.sealed", "{value}", "values encrypted into envelopes")

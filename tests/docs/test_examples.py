@@ -74,6 +74,7 @@ GIVEN: dict[str, Given] = {
     "docs/testing.md": Given(),
     "docs/cli.md": Given(files=("prod.key",)),
     "docs/oncall.md": Given(env=("SECRETS",)),
+    "docs/observability.md": Given(),
 }
 
 ALL_BLOCKS = [block for page in PAGES for block in blocks(page)]
