@@ -22,7 +22,7 @@ import inngest.fast_api
 import pytest
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
-from inngest_codecs.testing import Run, StandIn, serve_asgi
+from inngest_codecs.testing import Run, StandIn, assert_no_plaintext, serve_asgi, serve_fastapi
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="named pipes")
 
@@ -102,3 +102,41 @@ def test_other_requests_complete_while_a_store_read_hangs(tmp_path: Path) -> Non
     [finished] = resumed
     assert finished.completed, finished.error
     assert Encryptor(KEY).decrypt(finished.output) == 256
+
+
+def test_async_sends_and_outputs_taken_off_the_loop_are_sealed(tmp_path: Path) -> None:
+    """With a store, what async code sends (``step.send_event``, ``await client.send``) and
+    returns is sealed in a worker thread; the SDK awaits it before anything leaves."""
+    secret = "Maria Garcia " * 300  # large enough to go to the store
+    with StandIn() as server:
+        client = inngest.Inngest(
+            app_id="async-sends",
+            middleware=[
+                EncryptionMiddleware.factory(
+                    KEY, offload_over=1024, offload_store=f"file://{tmp_path}"
+                )
+            ],
+            **server.client_options(),
+        )
+
+        @client.create_function(fn_id="sender", trigger=inngest.TriggerEvent(event="s/run"))
+        async def sender(ctx: inngest.Context) -> str:
+            await ctx.step.send_event(
+                "notify", inngest.Event(name="s/step", data={"encrypted": secret})
+            )
+            await client.send(inngest.Event(name="s/client", data={"encrypted": secret}))
+            return secret
+
+        with serve_fastapi(client, [sender]) as app:
+            run = server.run(app.url, sender.id, {"name": "s/run"})
+        client.send_sync(inngest.Event(name="s/outside", data={"encrypted": secret}))
+
+    assert run.completed, run.error
+    reader = Encryptor(KEY, offload_store=f"file://{tmp_path}")
+    assert reader.decrypt(run.output) == secret
+    for name in ("s/step", "s/client", "s/outside"):
+        sent = server.latest_event(name)
+        assert sent is not None, name
+        assert sent["data"]["encrypted"]["__STRATEGY__"] == "inngest/libsodium+offload"
+        assert reader.decrypt(sent["data"]["encrypted"]) == secret
+    assert_no_plaintext(server.recorder, "Maria Garcia")
