@@ -1,18 +1,26 @@
-"""Latency of other requests to an async app while one run's store read hangs.
+"""Latency of other requests to an async app while one run's store read or KMS call hangs.
 
-A FastAPI app under uvicorn serves an encrypted function whose memoized step
-output waits in a local-directory store; that object is swapped for a named
-pipe, so the run's read blocks until the pipe is written. Meanwhile plain
-requests are timed, one after another; then the same requests with nothing
-hanging, for comparison.
+A FastAPI app under uvicorn serves an encrypted async function. Two faults:
+
+- store: the run's memoized step output waits in a local-directory store, and
+  that object is swapped for a named pipe, so the run's read blocks until the
+  pipe is written;
+- KMS: the aws-kms codec's endpoint is a socket that accepts connections and
+  never answers, so the run's GenerateDataKey call waits until it is closed.
+
+Meanwhile plain requests to the same app are timed one after another; and the
+same requests with nothing hanging, for comparison.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +33,7 @@ from inngest_codecs import EncryptionMiddleware
 from inngest_codecs.testing import StandIn, serve_asgi
 
 REQUESTS = 300
+KMS_KEY = "arn:aws:kms:us-east-1:111122223333:key/00000000-1111-2222-3333-444444444444"
 
 
 def _p99(client: httpx.Client, url: str) -> float:
@@ -37,56 +46,134 @@ def _p99(client: httpx.Client, url: str) -> float:
     return times[int(len(times) * 0.99) - 1]
 
 
-def measure() -> dict[str, float]:
-    """``{"idle": p99 seconds, "store read hanging": p99 seconds}``."""
+@contextlib.contextmanager
+def _app(factory: Any, server: StandIn) -> Iterator[tuple[str, Any]]:
+    client = inngest.Inngest(app_id="lag", middleware=[factory], **server.client_options())
+
+    @client.create_function(fn_id="slow", trigger=inngest.TriggerEvent(event="s/run"))
+    async def slow(ctx: inngest.Context) -> int:
+        async def fetch() -> list[str]:
+            return ["x" * 64] * 256
+
+        return len(await ctx.step.run("fetch", fetch))
+
+    app = fastapi.FastAPI()
+    inngest.fast_api.serve(app, client, [slow])
+
+    @app.get("/ping")
+    async def ping() -> dict[str, Any]:
+        return {}
+
+    with serve_asgi(app) as base:
+        yield base, slow
+
+
+def _during(
+    run: Callable[[], object], hung: Callable[[], object], release: Callable[[], None], base: str
+) -> float:
+    """p99 of pings while ``run`` hangs in a thread: from ``hung()`` to ``release()``.
+
+    How the run ends after its release (a KMS error, a retry) is not measured here.
+    """
+
+    def quietly() -> None:
+        with contextlib.suppress(Exception):
+            run()
+
+    worker = threading.Thread(target=quietly)
+    worker.start()
+    try:
+        hung()
+        with httpx.Client() as http:
+            return _p99(http, base + "/ping")
+    finally:
+        release()
+        worker.join(120)
+
+
+def store_read() -> tuple[float, float]:
+    """``(idle p99, p99 while a store read hangs)``, in seconds."""
     with tempfile.TemporaryDirectory() as root, StandIn() as server:
-        client = inngest.Inngest(
-            app_id="lag",
-            middleware=[
-                EncryptionMiddleware.factory(
-                    "lag-key", offload_over=2048, offload_store=f"file://{root}", cache_size=0
-                )
-            ],
-            **server.client_options(),
+        factory = EncryptionMiddleware.factory(
+            "lag-key", offload_over=2048, offload_store=f"file://{root}", cache_size=0
         )
-
-        @client.create_function(fn_id="slow", trigger=inngest.TriggerEvent(event="s/run"))
-        async def slow(ctx: inngest.Context) -> int:
-            async def fetch() -> list[str]:
-                return ["x" * 64] * 256
-
-            return len(await ctx.step.run("fetch", fetch))
-
-        app = fastapi.FastAPI()
-        inngest.fast_api.serve(app, client, [slow])
-
-        @app.get("/ping")
-        async def ping() -> dict[str, Any]:
-            return {}
-
-        with serve_asgi(app) as base, httpx.Client() as http:
+        with _app(factory, server) as (base, slow), httpx.Client() as http:
             idle = _p99(http, base + "/ping")
             run = server.run(base + "/api/inngest", slow.id, {"name": "s/run"}, max_calls=1)
             [blob] = [path for path in Path(root).rglob("*") if path.is_file()]
             content = blob.read_bytes()
             blob.unlink()
             os.mkfifo(blob)
-            worker = threading.Thread(target=server.resume, args=(base + "/api/inngest", run))
-            worker.start()
-            pipe = os.open(blob, os.O_WRONLY)  # the run is now blocked reading it
-            try:
-                hanging = _p99(http, base + "/ping")
-            finally:
-                os.write(pipe, content)
-                os.close(pipe)
-                worker.join(60)
-    return {"idle": idle, "store read hanging": hanging}
+            pipes: list[int] = []
+
+            def release() -> None:
+                for pipe in pipes:
+                    os.write(pipe, content)
+                    os.close(pipe)
+
+            hanging = _during(
+                lambda: server.resume(base + "/api/inngest", run),
+                lambda: pipes.append(os.open(blob, os.O_WRONLY)),  # returns once the run reads
+                release,
+                base,
+            )
+    return idle, hanging
+
+
+def kms_call() -> float:
+    """p99 (seconds) while a KMS call hangs."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    reached = threading.Event()
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                accepted.append(listener.accept()[0])
+                reached.set()
+
+    def release() -> None:
+        listener.close()
+        for connection in accepted:
+            connection.close()
+
+    threading.Thread(target=accept, daemon=True).start()
+    environment = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{listener.getsockname()[1]}",
+        "AWS_ACCESS_KEY_ID": "lag",
+        "AWS_SECRET_ACCESS_KEY": "lag",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        with StandIn() as server:
+            factory = EncryptionMiddleware.factory(KMS_KEY, codec="aws-kms")
+            with _app(factory, server) as (base, slow):
+                return _during(
+                    lambda: server.run(base + "/api/inngest", slow.id, {"name": "s/run"}),
+                    lambda: reached.wait(60),
+                    release,
+                    base,
+                )
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def measure() -> dict[str, float]:
+    """p99 seconds of other requests: idle, while a store read hangs, while a KMS call hangs."""
+    idle, store = store_read()
+    return {"idle": idle, "store read hanging": store, "KMS call hanging": kms_call()}
 
 
 def markdown(results: dict[str, float]) -> list[str]:
     return [
         "",
-        "## Other requests while one run's store read hangs (async app)",
+        "## Other requests while one run's store read or KMS call hangs (async app)",
         "",
         f"p99 latency of {REQUESTS} plain requests to the same FastAPI app, one after another:",
         "",
