@@ -24,7 +24,7 @@ SECRET = "secret-customer-name"
 
 
 class Readings:
-    def __init__(self) -> None:
+    def __init__(self, *, tenant_labels: bool = False) -> None:
         self.metrics = InMemoryMetricReader()
         self.spans = InMemorySpanExporter()
         tracer_provider = TracerProvider()
@@ -32,6 +32,7 @@ class Readings:
         telemetry.configure(
             meter_provider=MeterProvider(metric_readers=[self.metrics]),
             tracer_provider=tracer_provider,
+            tenant_labels=tenant_labels,
         )
 
     def points(self, name: str) -> list[tuple[dict[str, Any], Any]]:
@@ -91,10 +92,11 @@ def test_failures_by_kind(readings: Readings, tmp_path: Path) -> None:
         (encryptor.decrypt, {**sealed, "data": sealed["data"][:-8] + "AAAAAAA="}),  # tampered
         (encryptor.encrypt, math.nan),  # permanent
     ]
-    tenants = Encryptor("d", tenant_keys={"acme": "acme-key"})
-    shredded = tenants.for_tenant("acme").encrypt("v")
+    shredded = Encryptor("old key").encrypt("v")
     revoking = Encryptor(
-        "d", tenant_keys={}, revoked_key_ids=[Encryptor("acme-key").codec.key_ids[0]]
+        "new key",
+        fallback_keys=["old key"],
+        revoked_key_ids=[Encryptor("old key").codec.key_ids[0]],
     )
     attempts.append((revoking.decrypt, shredded))  # revoked
     bomb = Encryptor(KEY, compression="zstd").encrypt("0" * 100_000)
@@ -123,11 +125,15 @@ def test_store_calls_are_timed(readings: Readings, tmp_path: Path) -> None:
     assert all(p.count == 1 and p.sum > 0 for p in calls.values())
 
 
-def test_a_span_per_hook_with_function_and_step_ids(readings: Readings) -> None:
+def _spans_of_a_run(readings: Readings) -> list[Any]:
     with StandIn() as server:
         client = inngest.Inngest(
             app_id="spans",
-            middleware=[EncryptionMiddleware.factory(KEY, tenant_from="data.tenant")],
+            middleware=[
+                EncryptionMiddleware.factory(
+                    KEY, tenant_from="data.tenant", tenant_keys={"acme": "acme's own key"}
+                )
+            ],
             **server.client_options(),
         )
 
@@ -141,14 +147,27 @@ def test_a_span_per_hook_with_function_and_step_ids(readings: Readings) -> None:
         with serve_fastapi(client, [greet]) as app:
             run = server.run(app.url, greet.id, {"name": "g/run", "data": {"tenant": "acme"}})
     assert run.completed, run.error
-    spans = readings.spans.get_finished_spans()
+    return list(readings.spans.get_finished_spans())
+
+
+def test_a_span_per_hook_with_function_and_step_ids(readings: Readings) -> None:
+    spans = _spans_of_a_run(readings)
     hooks = {span.name for span in spans}
     assert hooks == {"inngest_codecs.transform_input", "inngest_codecs.transform_output"}
-    assert {span.attributes["inngest.function.id"] for span in spans} == {greet.id}
+    assert {span.attributes["inngest.function.id"] for span in spans} == {"spans-greet"}
     steps = {span.attributes.get("inngest.step.id") for span in spans}
     assert "say-hello" in steps
     assert not any("inngest_codecs.tenant" in (span.attributes or {}) for span in spans)
     _assert_nothing_secret(readings)
+
+
+def test_tenant_labels_only_when_configured() -> None:
+    readings = Readings(tenant_labels=True)
+    try:
+        spans = _spans_of_a_run(readings)
+    finally:
+        telemetry.configure()
+    assert {span.attributes.get("inngest_codecs.tenant") for span in spans} == {"acme"}
 
 
 def _assert_nothing_secret(readings: Readings) -> None:

@@ -20,7 +20,8 @@ from inngest._internal.server_lib import Opcode
 from inngest.experimental.ai import openai
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
-from inngest_codecs.documents import open_envelopes
+from inngest_codecs.for_inngest import events
+from inngest_codecs.for_inngest.documents import open_envelopes
 from inngest_codecs.middleware import steps
 from inngest_codecs.testing import StandIn
 
@@ -49,7 +50,7 @@ def stored(h: Harness, name: str) -> list[dict[str, Any]]:
 
 
 def opened(value: Any) -> Any:
-    return Encryptor(KEY).decrypt_event_data(value) if isinstance(value, dict) else value
+    return events.open_fields(Encryptor(KEY), value) if isinstance(value, dict) else value
 
 
 # Steps and outputs -----------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
 from inngest_codecs.errors import PayloadTooLargeError
-from inngest_codecs.limits import DEFAULT_MAX_STEP_OUTPUT_BYTES, MiB, encoded_size
+from inngest_codecs.for_inngest.limits import DEFAULT_MAX_STEP_OUTPUT_BYTES, MiB, encoded_size
 from inngest_codecs.testing import StandIn, serve_fastapi
 
 from .data import api_response, compressed_blobs

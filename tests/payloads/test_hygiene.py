@@ -12,7 +12,7 @@ import pytest
 
 from inngest_codecs import CodecError, Encryptor
 from inngest_codecs.envelope import build
-from inngest_codecs.limits import SizeGuard, SizeLimits
+from inngest_codecs.for_inngest.limits import SizeGuard, SizeLimits
 from inngest_codecs.offload import LocalDirectoryStore
 
 KEY = "payload-hygiene-key-0001"

@@ -10,19 +10,20 @@ from typing import Any
 import orjson
 import pytest
 
-from inngest_codecs import DecryptionError, Encryptor, KeyConfigError, registry
+from inngest_codecs import ConfigError, DecryptionError, Encryptor, registry
+from inngest_codecs import registry as stores
 from inngest_codecs.errors import (
+    PluginWarning,
     StoredObjectAlteredError,
     StoredObjectMissingError,
     StoreError,
     UnknownCodecError,
     UnknownStoreError,
 )
-from inngest_codecs.limits import encoded_size
-from inngest_codecs.offload import LocalDirectoryStore, Store, available_stores, open_store
-from inngest_codecs.offload import registry as stores
+from inngest_codecs.for_inngest.limits import encoded_size
+from inngest_codecs.offload import LocalDirectoryStore, Store
 from inngest_codecs.offload.claim import MARK, Reference
-from inngest_codecs.offload.registry import StorePluginWarning
+from inngest_codecs.registry import available_stores, open_store
 
 from ..conftest import installed_distributions
 from .data import api_response, records
@@ -194,18 +195,18 @@ def test_unreadable_store_is_a_store_error(tmp_path: Path) -> None:
 
 
 def test_configuration_errors() -> None:
-    with pytest.raises(KeyConfigError, match="offload_store"):
+    with pytest.raises(ConfigError, match="offload_store"):
         Encryptor(KEY, offload_over=100)
-    with pytest.raises(KeyConfigError, match="offload_over"):
+    with pytest.raises(ConfigError, match="offload_over"):
         Encryptor(KEY, offload_over=0, offload_store="file:///tmp/x")
-    with pytest.raises(KeyConfigError, match="max_decompressed_bytes"):
+    with pytest.raises(ConfigError, match="max_decompressed_bytes"):
         Encryptor(KEY, max_decompressed_bytes=-1)
     with pytest.raises(UnknownStoreError, match="no store named 'gs'") as caught:
         Encryptor(KEY, offload_store="gs://bucket/x")
     assert "file" in caught.value.installed
     with pytest.raises(UnknownStoreError, match="URL whose scheme"):
         open_store("/var/lib/offload")
-    with pytest.raises(KeyConfigError):
+    with pytest.raises(ConfigError):
         open_store("file://somehost/path")
 
 
@@ -248,17 +249,17 @@ def plugins(tmp_path: Path) -> Iterator[None]:
         "store_c": "broken = no_such_module_anywhere:Store\nwrong = json:JSONDecoder",
     }
     modules = {"store_impl": STORE_PLUGINS}
-    with installed_distributions(tmp_path, stores.GROUP, dists, modules, stores.refresh):
+    with installed_distributions(tmp_path, stores.STORES, dists, modules, stores.refresh):
         yield
 
 
 @pytest.mark.usefixtures("plugins")
 def test_store_trust_rules() -> None:
-    with pytest.warns(StorePluginWarning) as caught:
+    with pytest.warns(PluginWarning) as caught:
         names = available_stores()
     messages = " ".join(str(w.message) for w in caught)
-    assert "store_a 0.1 declares the built-in store 'file'" in messages
-    assert "'broken' failed to load" in messages
+    assert "store_a 0.1 declares the built-in store name 'file'" in messages
+    assert "store plugin 'broken'" in messages and "failed to load" in messages
     assert "'wrong' is not a Store subclass" in messages
     assert "fake" in names and "file" in names
     assert "broken" not in names and "shared" not in names

@@ -10,7 +10,7 @@ import pytest
 
 from inngest_codecs import Encryptor
 from inngest_codecs.errors import StoredObjectAlteredError, StoredObjectMissingError, StoreError
-from inngest_codecs.offload import available_stores, open_store
+from inngest_codecs.registry import available_stores, open_store
 
 from ..conftest import needs_s3_plugin
 from .data import api_response, records
@@ -117,9 +117,9 @@ def test_unreachable_or_refusing_store_is_a_store_error(endpoint: str, client: A
 
 
 def test_bad_urls_are_configuration_errors() -> None:
-    from inngest_codecs import KeyConfigError
+    from inngest_codecs import ConfigError
 
-    with pytest.raises(KeyConfigError, match="bucket"):
+    with pytest.raises(ConfigError, match="bucket"):
         open_store("s3:///prefix")
-    with pytest.raises(KeyConfigError, match="unknown S3 store option"):
+    with pytest.raises(ConfigError, match="unknown S3 store option"):
         open_store("s3://bucket/p?sse=aws:kms")

@@ -18,17 +18,16 @@ from typing import Any
 from .. import registry
 from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, EncryptionSettings
 from ..config_values import split_keys
-from ..documents import describe, find_envelopes, open_with_report
 from ..encryptor import Encryptor
 from ..errors import (
     CodecError,
+    ConfigError,
     EncodingError,
     InngestAuthError,
     InngestNotFoundError,
     InngestUnavailableError,
-    KeyConfigError,
-    UnknownCodecError,
 )
+from ..for_inngest.documents import describe, find_envelopes, open_with_report
 from .io import InputError, each_document, pick, printable, write_document
 
 EXIT_OK, EXIT_UNOPENED, EXIT_USAGE, EXIT_INPUT, EXIT_CONFIG, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
@@ -366,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args)
     except CliError as error:
         return _fail(str(error), error.status)
-    except (KeyConfigError, UnknownCodecError, InngestAuthError) as error:
+    except (ConfigError, InngestAuthError) as error:
         return _fail(str(error), EXIT_CONFIG)
     except (InputError, EncodingError, InngestNotFoundError) as error:
         return _fail(str(error), EXIT_INPUT)

@@ -54,7 +54,8 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         super().__init__(client, raw_request)
         self._factory = factory
         self._settings = settings = factory.settings
-        self._encryptor = self._run_encryptor = factory.encryptor
+        self._tenants = factory.tenants
+        self._run_encryptor = factory.tenants.default
         self._does_io = factory.does_io
         self._fields = settings.event_encryption_field
         self._uncompressed = frozenset(settings.uncompressed)
@@ -87,6 +88,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         function: inngest.Function[typing.Any],
         memos: inngest.StepMemos,
     ) -> Coroutine[Any, Any, None] | None:
+        self._tenant = tenant_of(ctx.event, self._settings.tenant_from)
         if self._does_io and offloading.awaited():
             return self._transform_input_off_loop(ctx, function, memos)
         with telemetry.span("transform_input", function.id, tenant=self._tenant):
@@ -151,13 +153,15 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             )
         self._function_id = function.id
         self._sizes.arrived(function.id, memos, ctx.events)
-        self._tenant = tenant = tenant_of(ctx.event, settings.tenant_from)
-        self._run_encryptor = encryptor = self._encryptor.for_tenant(tenant)
+        try:
+            self._run_encryptor = encryptor = self._tenants.for_tenant(self._tenant)
+        except CodecError as error:
+            raise run_error(error) from None
         state = forwarding.RunState(
             encryptor,
             self._fields,
             owner=ctx,
-            function_level=self._factory.is_function_level(self),
+            function_level=self._factory.add_run_sends_if_function_level(self.client),
         )
         return Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
 
@@ -208,9 +212,9 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         """Seal event data under the key of the tenant the event names, else of the run."""
         tenant = tenant_of(event, self._settings.tenant_from)
         if tenant is not None:
-            encryptor = self._encryptor.for_tenant(tenant)
+            encryptor = self._tenants.for_tenant(tenant)
         else:
-            encryptor = states[-1].encryptor if states else self._encryptor
+            encryptor = states[-1].encryptor if states else self._tenants.default
         return forwarding.seal_event_data(data, states, encryptor, self._fields, self._uncompressed)
 
     def _seal_payload(self, data: Any) -> dict[str, Any]:

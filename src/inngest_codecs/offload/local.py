@@ -6,7 +6,7 @@ import os
 import urllib.parse
 from pathlib import Path
 
-from ..errors import KeyConfigError, StoredObjectMissingError, StoreError
+from ..errors import ConfigError, StoredObjectMissingError, StoreError
 from .store import Store
 
 
@@ -22,14 +22,14 @@ class LocalDirectoryStore(Store):
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         if not str(root):
-            raise KeyConfigError("the local store needs a directory")
+            raise ConfigError("the local store needs a directory")
         self.root = Path(root)
 
     @classmethod
     def from_url(cls, url: str) -> LocalDirectoryStore:
         parts = urllib.parse.urlsplit(url)
         if parts.netloc not in ("", "localhost") or parts.query:
-            raise KeyConfigError("a file store URL is file:///path/to/directory")
+            raise ConfigError("a file store URL is file:///path/to/directory")
         return cls(urllib.parse.unquote(parts.path))
 
     def _path(self, name: str) -> Path:

@@ -28,8 +28,9 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from inngest_codecs import Codec, DecryptionError, KeyConfigError, KeySet
+from inngest_codecs import Codec, DecryptionError, Key, KeyConfigError, KeySet
 from inngest_codecs.errors import EncryptionError
+from inngest_codecs.keys import REFERENCE
 
 from . import layout
 from .caches import DataKey, DecryptionKeyCache, EncryptionKeyCache
@@ -84,6 +85,7 @@ class AwsKmsCodec(Codec):
 
     name = "aws-kms"
     strategy = layout.STRATEGY
+    key_kind = REFERENCE
     does_io = True  # calls AWS KMS: async apps run it off the event loop
 
     def __init__(
@@ -119,6 +121,11 @@ class AwsKmsCodec(Codec):
         )
         self._unwrap_lock = threading.Lock()
         self._kms = KmsClients()
+
+    @classmethod
+    def key_id(cls, key: Key) -> str:
+        """A KMS key's id is the key id, ARN or alias as configured (public, not a secret)."""
+        return key.material.decode("utf-8", "replace")
 
     @property
     def key_ids(self) -> tuple[str, ...]:
