@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from . import envelope, registry
@@ -237,35 +237,45 @@ def compressed(before: int, after: int) -> None:
         meters.compression_out.add(after)
 
 
-@contextmanager
-def call(service: str, operation: str, name: str = "") -> Iterator[None]:
+class _Timed:
+    """Records how long its block took, and whether it raised, in a latency histogram."""
+
+    __slots__ = ("_histogram", "_labels", "_start")
+
+    def __init__(self, histogram: Any, labels: dict[str, str]) -> None:
+        self._histogram, self._labels, self._start = histogram, labels, 0.0
+
+    def __enter__(self) -> None:
+        self._start = time.perf_counter()
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        outcome = "ok" if kind is None else "error"
+        self._histogram.record(
+            time.perf_counter() - self._start, {**self._labels, "outcome": outcome}
+        )
+
+
+_NOTHING: AbstractContextManager[Any] = nullcontext()
+"""What `call` and `span` return while nothing is recorded: no generator, no allocation."""
+
+
+def call(service: str, operation: str, name: str = "") -> AbstractContextManager[Any]:
     """Time one call to a key service (``"kms"``) or an object store (``"store"``)."""
     meters = _get()
     if meters is None:
-        yield
-        return
-    histogram = meters.kms if service == "kms" else meters.store
-    labels = (
-        {"operation": operation, "store": name} if service == "store" else {"operation": operation}
-    )
-    start = time.perf_counter()
-    outcome = "error"
-    try:
-        yield
-        outcome = "ok"
-    finally:
-        histogram.record(time.perf_counter() - start, {**labels, "outcome": outcome})
+        return _NOTHING
+    if service == "store":
+        return _Timed(meters.store, {"operation": operation, "store": name})
+    return _Timed(meters.kms, {"operation": operation})
 
 
-@contextmanager
 def span(
     hook: str, function_id: str | None, step_id: str | None = None, tenant: str | None = None
-) -> Iterator[None]:
+) -> AbstractContextManager[Any]:
     """A span around one middleware hook of one run."""
     meters = _get()
     if meters is None:
-        yield
-        return
+        return _NOTHING
     attributes = {}
     if function_id is not None:
         attributes["inngest.function.id"] = function_id
@@ -273,7 +283,6 @@ def span(
         attributes["inngest.step.id"] = step_id
     if tenant is not None and _tenant_labels:
         attributes["inngest_codecs.tenant"] = tenant
-    with meters.tracer.start_as_current_span(
+    return meters.tracer.start_as_current_span(  # type: ignore[no-any-return]
         f"{NAMESPACE}.{hook}", attributes=attributes, record_exception=False
-    ):
-        yield
+    )
