@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from pybase64 import b64decode
+
 from . import envelope, registry
 from .errors import (
     CodecError,
@@ -188,10 +190,8 @@ def opened(codec: Any, value: Mapping[str, Any]) -> None:
 def _written_under(codec: Any, data: object) -> str | None:
     if not isinstance(data, str):
         return None
-    import pybase64
-
     try:
-        return type(codec).key_id_of(pybase64.b64decode(data[:32]))  # type: ignore[no-any-return]
+        return type(codec).key_id_of(b64decode(data[:32]))  # type: ignore[no-any-return]
     except ValueError:
         return None
 

@@ -22,7 +22,14 @@ import inngest.fast_api
 import pytest
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
-from inngest_codecs.testing import Run, StandIn, assert_no_plaintext, serve_asgi, serve_fastapi
+from inngest_codecs.testing import (
+    Run,
+    StandIn,
+    assert_no_plaintext,
+    serve_asgi,
+    serve_fastapi,
+    serve_flask,
+)
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="named pipes")
 
@@ -140,3 +147,36 @@ def test_async_sends_and_outputs_taken_off_the_loop_are_sealed(tmp_path: Path) -
         assert sent["data"]["encrypted"]["__STRATEGY__"] == "inngest/libsodium+offload"
         assert reader.decrypt(sent["data"]["encrypted"]) == secret
     assert_no_plaintext(server.recorder, "Maria Garcia")
+
+
+@pytest.mark.parametrize("serve", [serve_fastapi, serve_flask], ids=["fastapi", "flask"])
+def test_async_functions_with_a_store_on_each_async_serve_adapter(
+    serve: Any, tmp_path: Path
+) -> None:
+    """Flask runs async functions on an event loop of its own per request; FastAPI on
+    uvicorn's: the hooks' coroutines are awaited on either."""
+    big = {"rows": ["y" * 64] * 256}
+    with StandIn() as server:
+        client = inngest.Inngest(
+            app_id=f"async-{serve.__name__}",
+            middleware=[
+                EncryptionMiddleware.factory(
+                    KEY, offload_over=2048, offload_store=f"file://{tmp_path}", cache_size=0
+                )
+            ],
+            **server.client_options(),
+        )
+
+        @client.create_function(fn_id="fetch", trigger=inngest.TriggerEvent(event="f/run"))
+        async def fetch(ctx: inngest.Context) -> int:
+            async def rows() -> dict[str, Any]:
+                return big
+
+            return len((await ctx.step.run("rows", rows))["rows"])
+
+        with serve(client, [fetch]) as app:
+            run = server.run(app.url, fetch.id, {"name": "f/run"})
+    assert run.completed, run.error
+    [stored] = [step["data"] for step in run.steps.values()]
+    assert stored["__STRATEGY__"] == "inngest/libsodium+offload"
+    assert Encryptor(KEY).decrypt(run.output) == 256
