@@ -180,3 +180,26 @@ def test_async_functions_with_a_store_on_each_async_serve_adapter(
     [stored] = [step["data"] for step in run.steps.values()]
     assert stored["__STRATEGY__"] == "inngest/libsodium+offload"
     assert Encryptor(KEY).decrypt(run.output) == 256
+
+
+def test_a_send_from_an_async_run_with_middleware_per_function_is_sealed(tmp_path: Path) -> None:
+    secret = "Maria Garcia " * 300
+    store = f"file://{tmp_path}"
+    with StandIn() as server:
+        client = inngest.Inngest(app_id="per-function", **server.client_options())
+
+        @client.create_function(
+            fn_id="sender",
+            trigger=inngest.TriggerEvent(event="p/run"),
+            middleware=[EncryptionMiddleware.factory(KEY, offload_over=1024, offload_store=store)],
+        )
+        async def sender(ctx: inngest.Context) -> None:
+            await client.send(inngest.Event(name="p/sent", data={"encrypted": secret}))
+
+        with serve_fastapi(client, [sender]) as app:
+            run = server.run(app.url, sender.id, {"name": "p/run"})
+    assert run.completed, run.error
+    sent = server.latest_event("p/sent")
+    assert sent is not None
+    assert Encryptor(KEY, offload_store=store).decrypt(sent["data"]["encrypted"]) == secret
+    assert_no_plaintext(server.recorder, "Maria Garcia")

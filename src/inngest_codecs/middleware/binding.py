@@ -9,10 +9,11 @@ registered per function sends, and does nothing outside such runs.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 import inngest
@@ -21,7 +22,7 @@ from ..config import ENV_KEY, EncryptionSettings
 from ..encryptor import DEFAULT_EVENT_FIELD
 from ..errors import KeyConfigError
 from ..keys import KeyInput
-from . import forwarding
+from . import forwarding, offloading
 
 
 class Factory:
@@ -62,11 +63,21 @@ class Factory:
 class RunSends(inngest.MiddlewareSync):
     """Encrypts, in ``client.send``, what a run whose encryption is per function sends."""
 
-    def before_send_events(self, events: list[inngest.Event]) -> None:
+    def before_send_events(  # type: ignore[override]
+        self, events: list[inngest.Event]
+    ) -> Coroutine[Any, Any, None] | None:
         states = [state for state in forwarding.active() if state.function_level]
-        if states:
-            for event in events:
-                event.data = forwarding.seal_event_data(event.data, states)
+        if not states:
+            return None
+        if any(state.encryptor.does_io for state in states) and offloading.awaited():
+            return asyncio.to_thread(_seal_sent, events, states)  # see `offloading`
+        _seal_sent(events, states)
+        return None
+
+
+def _seal_sent(events: list[inngest.Event], states: list[forwarding.RunState]) -> None:
+    for event in events:
+        event.data = forwarding.seal_event_data(event.data, states)
 
 
 _adding = threading.Lock()
