@@ -177,3 +177,36 @@ def _assert_nothing_secret(readings: Readings) -> None:
     )
     for secret in (SECRET, KEY, "acme"):
         assert secret not in text
+
+
+def test_the_middleware_counts_what_it_refuses(readings: Readings) -> None:
+    with StandIn() as server:
+        client = inngest.Inngest(
+            app_id="refusals",
+            middleware=[
+                EncryptionMiddleware.factory(
+                    KEY,
+                    max_step_output_bytes=1000,
+                    tenant_from="data.tenant",
+                    tenant_keys={"acme": "acme's own key"},
+                )
+            ],
+            **server.client_options(),
+        )
+
+        @client.create_function(fn_id="big", trigger=inngest.TriggerEvent(event="b/run"))
+        async def big(ctx: inngest.Context) -> str:
+            async def large() -> str:
+                return SECRET * 100
+
+            return await ctx.step.run("large", large)
+
+        with serve_fastapi(client, [big]) as app:
+            too_large = server.run(app.url, big.id, {"name": "b/run"})
+            stranger = server.run(app.url, big.id, {"name": "b/run", "data": {"tenant": "initech"}})
+    assert too_large.status == stranger.status == "failed"
+    kinds = {(a["kind"], a["operation"]): p.value for a, p in readings.points("failures")}
+    # A tenant without a key is retriable (a deploy can add its key): one count per attempt.
+    assert kinds == {("too_large", "seal"): 1, ("unknown_key", "open"): stranger.requests}
+    assert stranger.requests > 1
+    _assert_nothing_secret(readings)

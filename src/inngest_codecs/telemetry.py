@@ -32,7 +32,9 @@ from .errors import (
     OffloadError,
     PayloadTooLargeError,
     StoredObjectAlteredError,
+    TenantRevokedError,
     UnknownCodecError,
+    UnknownTenantError,
 )
 
 NAMESPACE = "inngest_codecs"
@@ -198,8 +200,10 @@ def _written_under(codec: Any, data: object) -> str | None:
 
 def failure_kind(error: CodecError) -> str:
     """One of `FAILURE_KINDS` for ``error``."""
-    if isinstance(error, KeyRevokedError):
+    if isinstance(error, (KeyRevokedError, TenantRevokedError)):
         return "revoked"
+    if isinstance(error, UnknownTenantError):
+        return "unknown_key"  # no key for the tenant the event names
     if isinstance(error, PayloadTooLargeError):
         return "too_large"
     if isinstance(error, DecompressionError) and not error.permanent:

@@ -31,6 +31,7 @@ from typing import Any
 import inngest
 
 from .. import telemetry
+from ..encryptor import Encryptor
 from ..errors import CodecError
 from ..tenants import tenant_of
 from . import forwarding, offloading, steps
@@ -154,7 +155,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._function_id = function.id
         self._sizes.arrived(function.id, memos, ctx.events)
         try:
-            self._run_encryptor = encryptor = self._tenants.for_tenant(self._tenant)
+            self._run_encryptor = encryptor = self._encryptor_of(self._tenant, "open")
         except CodecError as error:
             raise run_error(error) from None
         state = forwarding.RunState(
@@ -212,10 +213,17 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         """Seal event data under the key of the tenant the event names, else of the run."""
         tenant = tenant_of(event, self._settings.tenant_from)
         if tenant is not None:
-            encryptor = self._tenants.for_tenant(tenant)
+            encryptor = self._encryptor_of(tenant, "seal")
         else:
             encryptor = states[-1].encryptor if states else self._tenants.default
         return forwarding.seal_event_data(data, states, encryptor, self._fields, self._uncompressed)
+
+    def _encryptor_of(self, tenant: str | None, operation: str) -> Encryptor:
+        try:
+            return self._tenants.for_tenant(tenant)
+        except CodecError as error:  # an unknown or revoked tenant: counted here, not below
+            telemetry.failed(error, operation)
+            raise
 
     def _seal_payload(self, data: Any) -> dict[str, Any]:
         try:
