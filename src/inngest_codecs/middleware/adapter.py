@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import typing
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import inngest
@@ -126,7 +126,9 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             forwarding.leave(self._token)
             self._token = None
 
-    async def _off_loop(self, hook: str, step: str | None, work: Any, *args: Any) -> None:
+    async def _off_loop(
+        self, hook: str, step: str | None, work: Callable[..., None], *args: Any
+    ) -> None:
         with telemetry.span(hook, self._function_id, step, self._tenant):
             await asyncio.to_thread(work, *args)
 
