@@ -14,9 +14,10 @@ one value (compression hides that size from Inngest; a histogram would not).
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -44,10 +45,45 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 """Bucket bounds (seconds) of the KMS and store latency histograms."""
 
 
+class _Sums:
+    """Running totals per label set, in columns; OpenTelemetry reads them when it collects.
+
+    Adding to an SDK counter costs microseconds per call (it cleans and hashes the
+    labels each time); a value is sealed in a few. So the counters are asynchronous
+    (observable) ones, and a value costs one lock and a few additions here.
+    """
+
+    def __init__(self, columns: int) -> None:
+        self._lock = threading.Lock()
+        self._columns = columns
+        self._totals: dict[int, list[Any]] = {}  # id(labels) -> [labels, total, ...]
+
+    def add(self, labels: Mapping[str, str], *amounts: int) -> None:
+        """Add to the totals of ``labels``: a mapping made once and kept (see `_codec_labels`)."""
+        with self._lock:
+            entry = self._totals.get(id(labels))
+            if entry is None:
+                entry = self._totals[id(labels)] = [labels, *(0,) * self._columns]
+            for column, amount in enumerate(amounts, 1):
+                entry[column] += amount
+
+    def reader(self, column: int) -> Callable[[Any], list[Any]]:
+        from opentelemetry.metrics import Observation
+
+        def observe(options: Any) -> list[Any]:
+            with self._lock:
+                rows = [(entry[0], entry[column + 1]) for entry in self._totals.values()]
+            return [Observation(total, labels) for labels, total in rows]
+
+        return observe
+
+
 class _Instruments:
     def __init__(self, meter: Any, tracer: Any) -> None:
-        def counter(name: str, unit: str, description: str) -> Any:
-            return meter.create_counter(f"{NAMESPACE}.{name}", unit=unit, description=description)
+        def counter(sums: _Sums, column: int, name: str, unit: str, description: str) -> None:
+            meter.create_observable_counter(
+                f"{NAMESPACE}.{name}", [sums.reader(column)], unit=unit, description=description
+            )
 
         def seconds(name: str, description: str) -> Any:
             return meter.create_histogram(
@@ -58,16 +94,27 @@ class _Instruments:
             )
 
         self.tracer = tracer
-        self.sealed = counter("values.sealed", "{value}", "values encrypted into envelopes")
-        self.opened = counter("values.opened", "{value}", "envelopes opened")
-        self.failures = counter("failures", "{failure}", "values not sealed or opened")
-        self.cache = counter("cache.lookups", "{lookup}", "plaintext-cache lookups, by result")
-        self.plaintext = counter("bytes.plaintext", "By", "JSON bytes sealed, before compression")
-        self.ciphertext = counter("bytes.ciphertext", "By", "codec bytes written into envelopes")
-        self.compression_in = counter("compression.in", "By", "bytes given to compression")
-        self.compression_out = counter("compression.out", "By", "bytes compression made of them")
+        self.sealed = _Sums(3)
+        counter(self.sealed, 0, "values.sealed", "{value}", "values encrypted into envelopes")
+        counter(self.sealed, 1, "bytes.plaintext", "By", "JSON bytes sealed, before compression")
+        counter(self.sealed, 2, "bytes.ciphertext", "By", "codec bytes written into envelopes")
+        self.opened = _Sums(1)
+        counter(self.opened, 0, "values.opened", "{value}", "envelopes opened")
+        self.failures = _Sums(1)
+        counter(self.failures, 0, "failures", "{failure}", "values not sealed or opened")
+        self.cache = _Sums(1)
+        counter(self.cache, 0, "cache.lookups", "{lookup}", "plaintext-cache lookups, by result")
+        self.compression = _Sums(2)
+        counter(self.compression, 0, "compression.in", "By", "bytes given to compression")
+        counter(self.compression, 1, "compression.out", "By", "bytes compression made of them")
         self.kms = seconds("kms.duration", "key-service calls, by operation and outcome")
         self.store = seconds("store.duration", "object-store calls, by store, operation, outcome")
+
+
+_NO_LABELS: Mapping[str, str] = {}
+_CACHE_LABELS = {True: {"result": "hit"}, False: {"result": "miss"}}
+_FAILURE_LABELS: dict[tuple[str, str], Mapping[str, str]] = {}
+_making_labels = threading.Lock()
 
 
 _instruments: _Instruments | None = None
@@ -145,15 +192,19 @@ def _get() -> _Instruments | None:
 
 
 def _codec_labels(codec: Any, strategy: str, key_id: str | None) -> Mapping[str, str]:
+    """The labels of a (codec, strategy, key id): one mapping, made once (`_Sums` keys by it)."""
     by_codec = _labels.get(codec)
-    if by_codec is None:
-        by_codec = _labels[codec] = {}
-    found = by_codec.get((strategy, key_id or ""))
-    if found is None:
-        name = _codec_name(codec, strategy.split("+", 1)[0])
-        found = {"codec": name, "strategy": strategy, "key_id": key_id or "unnamed"}
-        by_codec[(strategy, key_id or "")] = found
-    return found
+    found = by_codec.get((strategy, key_id or "")) if by_codec is not None else None
+    if found is not None:
+        return found
+    with _making_labels:
+        by_codec = _labels.setdefault(codec, {})
+        found = by_codec.get((strategy, key_id or ""))
+        if found is None:
+            name = _codec_name(codec, strategy.split("+", 1)[0])
+            found = {"codec": name, "strategy": strategy, "key_id": key_id or "unnamed"}
+            by_codec[(strategy, key_id or "")] = found
+        return found
 
 
 def _codec_name(codec: Any, strategy: str) -> str:
@@ -172,9 +223,7 @@ def sealed(codec: Any, sealed: Mapping[str, Any], plaintext_bytes: int) -> None:
     if meters is None:
         return
     labels = _codec_labels(codec, sealed[envelope.STRATEGY], codec.key_ids[0])
-    meters.sealed.add(1, labels)
-    meters.plaintext.add(plaintext_bytes, labels)
-    meters.ciphertext.add(len(sealed[envelope.DATA]) * 3 // 4, labels)
+    meters.sealed.add(labels, 1, plaintext_bytes, len(sealed[envelope.DATA]) * 3 // 4)
 
 
 def opened(codec: Any, value: Mapping[str, Any]) -> None:
@@ -186,7 +235,7 @@ def opened(codec: Any, value: Mapping[str, Any]) -> None:
     key_id = value.get(envelope.KEY_ID)
     if key_id is None and strategy.split("+", 1)[0] == codec.strategy:
         key_id = _written_under(codec, value.get(envelope.DATA))
-    meters.opened.add(1, _codec_labels(codec, str(strategy), key_id))
+    meters.opened.add(_codec_labels(codec, str(strategy), key_id), 1)
 
 
 def _written_under(codec: Any, data: object) -> str | None:
@@ -223,22 +272,27 @@ def failed(error: CodecError, operation: str) -> None:
     """Sealing or opening (``operation``) a value failed with ``error``."""
     meters = _get()
     if meters is not None:
-        meters.failures.add(1, {"kind": failure_kind(error), "operation": operation})
+        kind = failure_kind(error)
+        labels = _FAILURE_LABELS.get((kind, operation))
+        if labels is None:
+            labels = _FAILURE_LABELS.setdefault(
+                (kind, operation), {"kind": kind, "operation": operation}
+            )
+        meters.failures.add(labels, 1)
 
 
 def cached(hit: bool) -> None:
     """A plaintext-cache lookup hit or missed."""
     meters = _get()
     if meters is not None:
-        meters.cache.add(1, {"result": "hit" if hit else "miss"})
+        meters.cache.add(_CACHE_LABELS[hit], 1)
 
 
 def compressed(before: int, after: int) -> None:
     """Compression made ``after`` bytes of ``before``."""
     meters = _get()
     if meters is not None:
-        meters.compression_in.add(before)
-        meters.compression_out.add(after)
+        meters.compression.add(_NO_LABELS, before, after)
 
 
 class _Timed:
