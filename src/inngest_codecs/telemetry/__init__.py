@@ -17,14 +17,14 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from pybase64 import b64decode
 
-from . import envelope, registry
-from .errors import (
+from .. import envelope, registry
+from ..errors import (
     CodecError,
     DecompressionError,
     DecryptionError,
@@ -37,87 +37,32 @@ from .errors import (
     UnknownCodecError,
     UnknownTenantError,
 )
+from .instruments import LATENCY_BUCKETS, NAMESPACE, Instruments, Timed
 
-NAMESPACE = "inngest_codecs"
+__all__ = [
+    "FAILURE_KINDS",
+    "LATENCY_BUCKETS",
+    "cached",
+    "call",
+    "compressed",
+    "configure",
+    "failed",
+    "failure_kind",
+    "meter_provider",
+    "opened",
+    "sealed",
+    "span",
+]
+
 FAILURE_KINDS = ("retriable", "permanent", "tampered", "unknown_key", "revoked", "too_large")
 """The ``kind`` of ``inngest_codecs.failures``: see `failure_kind`."""
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-"""Bucket bounds (seconds) of the KMS and store latency histograms."""
-
-
-class _Sums:
-    """Running totals per label set, in columns; OpenTelemetry reads them when it collects.
-
-    Adding to an SDK counter costs microseconds per call (it cleans and hashes the
-    labels each time); a value is sealed in a few. So the counters are asynchronous
-    (observable) ones, and a value costs one lock and a few additions here.
-    """
-
-    def __init__(self, columns: int) -> None:
-        self._lock = threading.Lock()
-        self._columns = columns
-        self._totals: dict[int, list[Any]] = {}  # id(labels) -> [labels, total, ...]
-
-    def add(self, labels: Mapping[str, str], *amounts: int) -> None:
-        """Add to the totals of ``labels``: a mapping made once and kept (see `_codec_labels`)."""
-        with self._lock:
-            entry = self._totals.get(id(labels))
-            if entry is None:
-                entry = self._totals[id(labels)] = [labels, *(0,) * self._columns]
-            for column, amount in enumerate(amounts, 1):
-                entry[column] += amount
-
-    def reader(self, column: int) -> Callable[[Any], list[Any]]:
-        from opentelemetry.metrics import Observation
-
-        def observe(options: Any) -> list[Any]:
-            with self._lock:
-                rows = [(entry[0], entry[column + 1]) for entry in self._totals.values()]
-            return [Observation(total, labels) for labels, total in rows]
-
-        return observe
-
-
-class _Instruments:
-    def __init__(self, meter: Any, tracer: Any) -> None:
-        def counter(sums: _Sums, column: int, name: str, unit: str, description: str) -> None:
-            meter.create_observable_counter(
-                f"{NAMESPACE}.{name}", [sums.reader(column)], unit=unit, description=description
-            )
-
-        def seconds(name: str, description: str) -> Any:
-            return meter.create_histogram(
-                f"{NAMESPACE}.{name}",
-                unit="s",
-                description=description,
-                explicit_bucket_boundaries_advisory=LATENCY_BUCKETS,
-            )
-
-        self.tracer = tracer
-        self.sealed = _Sums(3)
-        counter(self.sealed, 0, "values.sealed", "{value}", "values encrypted into envelopes")
-        counter(self.sealed, 1, "bytes.plaintext", "By", "JSON bytes sealed, before compression")
-        counter(self.sealed, 2, "bytes.ciphertext", "By", "codec bytes written into envelopes")
-        self.opened = _Sums(1)
-        counter(self.opened, 0, "values.opened", "{value}", "envelopes opened")
-        self.failures = _Sums(1)
-        counter(self.failures, 0, "failures", "{failure}", "values not sealed or opened")
-        self.cache = _Sums(1)
-        counter(self.cache, 0, "cache.lookups", "{lookup}", "plaintext-cache lookups, by result")
-        self.compression = _Sums(2)
-        counter(self.compression, 0, "compression.in", "By", "bytes given to compression")
-        counter(self.compression, 1, "compression.out", "By", "bytes compression made of them")
-        self.kms = seconds("kms.duration", "key-service calls, by operation and outcome")
-        self.store = seconds("store.duration", "object-store calls, by store, operation, outcome")
-
-
 _NO_LABELS: Mapping[str, str] = {}
 _CACHE_LABELS = {True: {"result": "hit"}, False: {"result": "miss"}}
 _FAILURE_LABELS: dict[tuple[str, str], Mapping[str, str]] = {}
 _making_labels = threading.Lock()
 
 
-_instruments: _Instruments | None = None
+_instruments: Instruments | None = None
 _available: bool | None = None  # whether opentelemetry-api is installed (None: not asked yet)
 _next_look = 0.0
 _countdown = 0
@@ -153,7 +98,7 @@ def meter_provider() -> Any:
 
 def _make(
     meter_provider: Any = None, tracer_provider: Any = None, *, explicit: bool = False
-) -> _Instruments | None:
+) -> Instruments | None:
     """Instruments of the given providers, else of the global ones once an SDK set them.
 
     Until then the global providers are the API's placeholders, and recording to
@@ -174,10 +119,10 @@ def _make(
     ).__name__.startswith("_Proxy")
     if placeholders and not explicit:
         return None
-    return _Instruments(meter_provider.get_meter(NAMESPACE), tracer_provider.get_tracer(NAMESPACE))
+    return Instruments(meter_provider.get_meter(NAMESPACE), tracer_provider.get_tracer(NAMESPACE))
 
 
-def _get() -> _Instruments | None:
+def _get() -> Instruments | None:
     global _instruments, _next_look, _countdown
     if _instruments is not None or _available is False:
         return _instruments
@@ -192,7 +137,7 @@ def _get() -> _Instruments | None:
 
 
 def _codec_labels(codec: Any, strategy: str, key_id: str | None) -> Mapping[str, str]:
-    """The labels of a (codec, strategy, key id): one mapping, made once (`_Sums` keys by it)."""
+    """The labels of a (codec, strategy, key id): one mapping, made once (`Sums` keys by it)."""
     by_codec = _labels.get(codec)
     found = by_codec.get((strategy, key_id or "")) if by_codec is not None else None
     if found is not None:
@@ -295,24 +240,6 @@ def compressed(before: int, after: int) -> None:
         meters.compression.add(_NO_LABELS, before, after)
 
 
-class _Timed:
-    """Records how long its block took, and whether it raised, in a latency histogram."""
-
-    __slots__ = ("_histogram", "_labels", "_start")
-
-    def __init__(self, histogram: Any, labels: dict[str, str]) -> None:
-        self._histogram, self._labels, self._start = histogram, labels, 0.0
-
-    def __enter__(self) -> None:
-        self._start = time.perf_counter()
-
-    def __exit__(self, kind: object, *rest: object) -> None:
-        outcome = "ok" if kind is None else "error"
-        self._histogram.record(
-            time.perf_counter() - self._start, {**self._labels, "outcome": outcome}
-        )
-
-
 _NOTHING: AbstractContextManager[Any] = nullcontext()
 """What `call` and `span` return while nothing is recorded: no generator, no allocation."""
 
@@ -323,8 +250,8 @@ def call(service: str, operation: str, name: str = "") -> AbstractContextManager
     if meters is None:
         return _NOTHING
     if service == "store":
-        return _Timed(meters.store, {"operation": operation, "store": name})
-    return _Timed(meters.kms, {"operation": operation})
+        return Timed(meters.store, {"operation": operation, "store": name})
+    return Timed(meters.kms, {"operation": operation})
 
 
 def span(
