@@ -260,7 +260,8 @@ def chart(results: dict[str, Any]) -> None:
 def main() -> None:
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
+        f"load average {os.getloadavg()[0]:.1f} when it started (absolute times move with it)",
         "payload_bytes": {k: len(orjson.dumps(v)) for k, v in cases.payloads().items()},
     }
     print("value round trips")
