@@ -88,7 +88,8 @@ def configure(
     _meter_provider = meter_provider
     _available, _next_look = None, 0.0
     _countdown = 0
-    _instruments = _make(meter_provider, tracer_provider, explicit=True)
+    given = meter_provider is not None or tracer_provider is not None
+    _instruments = _make(meter_provider, tracer_provider, explicit=given)
 
 
 def meter_provider() -> Any:
