@@ -2,9 +2,8 @@
 
 A FastAPI app under uvicorn serves an encrypted async function. Two faults:
 
-- store: the run's memoized step output waits in a local-directory store, and
-  that object is swapped for a named pipe, so the run's read blocks until the
-  pipe is written;
+- store: the run's memoized step output waits in a `GatedStore` (a local
+  directory whose reads wait until released), so the run's read blocks;
 - KMS: the aws-kms codec's endpoint is a socket that accepts connections and
   never answers, so the run's GenerateDataKey call waits until it is closed.
 
@@ -21,7 +20,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import fastapi
@@ -30,7 +28,7 @@ import inngest
 import inngest.fast_api
 
 from inngest_codecs import EncryptionMiddleware
-from inngest_codecs.testing import StandIn, serve_asgi
+from inngest_codecs.testing import GatedStore, StandIn, serve_asgi
 
 REQUESTS = 300
 KMS_KEY = "arn:aws:kms:us-east-1:111122223333:key/00000000-1111-2222-3333-444444444444"
@@ -94,27 +92,18 @@ def _during(
 def store_read() -> tuple[float, float]:
     """``(idle p99, p99 while a store read hangs)``, in seconds."""
     with tempfile.TemporaryDirectory() as root, StandIn() as server:
+        store = GatedStore(root)
         factory = EncryptionMiddleware.factory(
-            "lag-key", offload_over=2048, offload_store=f"file://{root}", cache_size=0
+            "lag-key", offload_over=2048, offload_store=store, cache_size=0
         )
         with _app(factory, server) as (base, slow), httpx.Client() as http:
             idle = _p99(http, base + "/ping")
             run = server.run(base + "/api/inngest", slow.id, {"name": "s/run"}, max_calls=1)
-            [blob] = [path for path in Path(root).rglob("*") if path.is_file()]
-            content = blob.read_bytes()
-            blob.unlink()
-            os.mkfifo(blob)
-            pipes: list[int] = []
-
-            def release() -> None:
-                for pipe in pipes:
-                    os.write(pipe, content)
-                    os.close(pipe)
-
+            store.close_gate()
             hanging = _during(
                 lambda: server.resume(base + "/api/inngest", run),
-                lambda: pipes.append(os.open(blob, os.O_WRONLY)),  # returns once the run reads
-                release,
+                lambda: store.reading.wait(60),
+                store.release,
                 base,
             )
     return idle, hanging

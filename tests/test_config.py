@@ -118,6 +118,12 @@ SAMPLES: dict[str, tuple[object, str]] = {
     "revoked_tenants": (["gone"], "gone"),
     "revoked_key_ids": (["ab12cd34"], "ab12cd34"),
     "allow_plaintext_ai_infer": (True, "on"),
+    "indexes": (
+        {"customer": {"from": "data.pii.email", "to": "data.customer_idx", "normalize": ["lower"]}},
+        '{"customer": {"from": "data.pii.email", "to": "data.customer_idx", "normalize": "lower"}}',
+    ),
+    "index_key": ("index-key", "index-key"),
+    "index_next_key": (None, None),
 }
 
 

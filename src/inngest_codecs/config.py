@@ -32,6 +32,7 @@ from .for_inngest.limits import (
     SizeGuard,
     SizeLimits,
 )
+from .indexer import BlindIndex, Indexer
 from .keys import KeySet
 from .offload.store import Store
 from .tenants import TenantFrom, TenantRouter, UnknownTenants, check_tenant_keys
@@ -115,9 +116,9 @@ class EncryptionSettings:
         "bytes_or_off", None, "values whose envelope would be larger go to offload_store"
     )
     offload_store: Setting[str | Store | None] = Setting(
-        "optional_name",
+        "store",
         None,
-        "URL of the object store for large values (needed to read them too)",
+        "the object store for large values (needed to read them too)",
         cli="--offload-store",
     )
     max_step_output_bytes: Setting[int | None] = Setting(
@@ -157,6 +158,20 @@ class EncryptionSettings:
     )
     allow_plaintext_ai_infer: Setting[bool] = Setting(
         "bool", False, "let step.ai.infer send its body and API key to Inngest in plaintext"
+    )
+    indexes: Setting[tuple[BlindIndex, ...]] = Setting(
+        "indexes",
+        None,
+        "blind indexes: a keyed tag of an encrypted value, written to a plain field "
+        "(see flow-control.md)",
+    )
+    index_key: Setting[str | bytes | None] = Setting(
+        "optional_key", None, "the key index keys derive from (default: the encryption key)"
+    )
+    index_next_key: Setting[str | bytes | None] = Setting(
+        "optional_key",
+        None,
+        "while the index key changes, the next one: each index also writes next_to",
     )
 
     def __init__(
@@ -296,6 +311,16 @@ class EncryptionSettings:
         primary = KeySet.build(key, kind=cls.key_kind).primary
         ids = {primary.fingerprint, cls.key_id(primary)}
         return not ids.isdisjoint(self.revoked_key_ids)
+
+    def indexer(self, tenants: TenantRouter) -> Indexer:
+        """The writer of the blind indexes' tags, with the keys of ``tenants``."""
+        return Indexer(
+            self.indexes,
+            tenants,
+            fields=self.event_encryption_field,
+            index_key=self.index_key,
+            next_key=self.index_next_key,
+        )
 
     def size_guard(self) -> SizeGuard:
         """A size guard for Inngest's limits as these settings set them."""

@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar, overload
 
 from .errors import ConfigError, KeyConfigError
+from .indexer import read_indexes
 from .keys import KeySet
+from .offload.store import Store
 from .tenants import TenantFrom, tenant_spec
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -139,6 +141,15 @@ def _optional_name(value: Any, where: str, from_text: bool) -> str | None:
     return None if value is None else _name(value, where, from_text)
 
 
+def _store(value: Any, where: str, from_text: bool) -> str | Store | None:
+    """A store URL, or a `Store` object as it is (with its own client and settings)."""
+    if isinstance(value, Store):
+        return value
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where} must be a store URL or a Store object")
+    return _optional_name(value, where, from_text)
+
+
 def _names(value: Any, where: str, from_text: bool) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -155,6 +166,10 @@ def _tenant_keys(value: Any, where: str, from_text: bool) -> dict[str, Any] | No
     for tenant, spec in tenants.items():
         _key(tenant_spec(tenant, spec).key, f"{where}[{tenant!r}]", from_text)
     return tenants
+
+
+def _optional_key(value: Any, where: str, from_text: bool) -> Any:
+    return None if value is None else _key(value, where, from_text)
 
 
 def _tenant_from(value: Any, where: str, from_text: bool) -> TenantFrom | None:
@@ -190,9 +205,12 @@ READERS: dict[str, Callable[[Any, str, bool], Any]] = {
     "bytes": _bytes,
     "bytes_or_off": _bytes_or_off,
     "optional_name": _optional_name,
+    "store": _store,
     "names": _names,
     "tenant_keys": _tenant_keys,
     "tenant_from": _tenant_from,
+    "optional_key": _optional_key,
+    "indexes": read_indexes,
 }
 
 
@@ -209,9 +227,12 @@ KIND_TEXT = {
     "bytes": "bytes",
     "bytes_or_off": "bytes, or off (None)",
     "optional_name": "str, or none",
+    "store": "URL (in code, also a Store object), or none",
     "names": "list of str (text: comma-separated)",
     "tenant_keys": "mapping of tenant id to key (text: a JSON object)",
     "tenant_from": "dotted path (in code, also a function of the event)",
+    "optional_key": "str or bytes, or none",
+    "indexes": "mapping of index name to from, to, normalize, next_to, bytes (text: JSON)",
 }
 """How the settings table describes what each kind takes."""
 

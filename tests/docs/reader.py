@@ -34,6 +34,7 @@ from .markdown import Block
 TIMEOUT = 180
 SERVES = re.compile(r"(?:^|\s)inngest-codecs serve\b")
 LISTENING = re.compile(r"viewer and codec server on (?P<url>http://\S+) ")
+LOGIN = re.compile(r"sign in by opening (?P<url>http://\S+)")
 NOT_CARRIED = {"_", "SHLVL", "PWD", "OLDPWD", "DOCS_ENV_FILE"}
 
 
@@ -161,7 +162,10 @@ class Reader:
             try:
                 url = _wait_for_url(lines, printed)
                 if url is not None:
-                    _fetch_viewer(url, self.env.get("INNGEST_CODECS_SERVE_TOKEN"))
+                    token = self.env.get("INNGEST_CODECS_TOKEN") or self.env.get(
+                        "INNGEST_CODECS_SERVE_TOKEN"
+                    )
+                    _fetch_viewer(url, token, "".join(printed))
             finally:
                 _stop(process)
                 while (line := lines.get(timeout=TIMEOUT)) is not None:
@@ -200,9 +204,15 @@ def _wait_for_url(lines: queue.Queue[str | None], printed: list[str]) -> str | N
     return None
 
 
-def _fetch_viewer(url: str, token: str | None) -> None:
+def _fetch_viewer(url: str, token: str | None, printed: str) -> None:
+    """The viewer page, signed in with the page's token, or else through the login URL
+    serve printed, as a reader would."""
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    page = httpx.get(url, headers=headers, timeout=30)
+    login = LOGIN.search(printed)
+    with httpx.Client(timeout=30, follow_redirects=True) as browser:
+        if login is not None and not token:
+            browser.get(login["url"])
+        page = browser.get(url, headers=headers)
     if page.status_code != 200 or "text/html" not in page.headers.get("content-type", ""):
         raise BlockFailed(f"{url} answered {page.status_code}, not the viewer page")
 

@@ -1,16 +1,12 @@
-"""An async app keeps answering while one run waits on a hanging store read.
+"""An async app keeps answering while one run waits on a hanging store read or key service.
 
-The store is the real local-directory store; the object one run needs is
-swapped for a named pipe, so reading it blocks in the kernel until the test
-writes the object's bytes into the pipe. Opening the pipe for writing returns
-only once the app has opened it for reading: that is the moment the run is
-stuck, with no sleep or timing involved.
+The store is a `GatedStore`: the real local-directory store, whose reads wait
+until the test releases them. It says when a read has started waiting, so the
+test knows the run is stuck without timing anything.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,6 +19,7 @@ import pytest
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
 from inngest_codecs.testing import (
+    GatedStore,
     Run,
     StandIn,
     assert_no_plaintext,
@@ -31,19 +28,12 @@ from inngest_codecs.testing import (
     serve_flask,
 )
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="named pipes")
-
 KEY = "async-store-key"
 GUARD = 60.0  # seconds: only ever reached when the event loop is blocked
 
 
-def _only_object(root: Path) -> Path:
-    [found] = [path for path in root.rglob("*") if path.is_file()]
-    return found
-
-
 def test_other_requests_complete_while_a_store_read_hangs(tmp_path: Path) -> None:
-    store = f"file://{tmp_path}"
+    store = GatedStore(tmp_path, timeout=2 * GUARD)
     big = {"rows": ["x" * 64] * 256}
     with StandIn() as server:
         client = inngest.Inngest(
@@ -82,25 +72,17 @@ def test_other_requests_complete_while_a_store_read_hangs(tmp_path: Path) -> Non
             url = base + "/api/inngest"
             run = server.run(url, report.id, {"name": "r/run"}, max_calls=1)
             assert run.running
-            blocked = _only_object(tmp_path)
-            content = blocked.read_bytes()
-            blocked.unlink()
-            os.mkfifo(blocked)
-
+            store.close_gate()
             resumed: list[Run] = []
             worker = threading.Thread(target=lambda: resumed.append(server.resume(url, run)))
             worker.start()
-            pipe = os.open(blocked, os.O_WRONLY)  # returns once the app is reading the pipe
             try:
+                assert store.reading.wait(GUARD), "the run reads its memoized output"
                 pong = httpx.get(base + "/ping", timeout=GUARD)
                 other_run = server.run(url, other.id, {"name": "o/run", "data": {"who": "ada"}})
                 assert worker.is_alive(), "the report run waits on the store all along"
             finally:
-                replacement = blocked.with_name(blocked.name + ".tmp")
-                replacement.write_bytes(content)
-                os.replace(replacement, blocked)  # later reads find a plain file
-                os.write(pipe, content)
-                os.close(pipe)
+                store.release()
                 worker.join(GUARD)
 
     assert pong.json() == {"pong": "yes"}

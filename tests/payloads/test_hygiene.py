@@ -21,6 +21,7 @@ VALUE = {"ssn": PLAINTEXT, "rows": [{"n": i, "ssn": PLAINTEXT} for i in range(10
 
 
 def _failures(folder: Path) -> tuple[dict[str, Callable[[], Any]], list[str]]:
+    (folder / "objects").mkdir()
     store = LocalDirectoryStore(folder / "objects")
     offloading = Encryptor(KEY, offload_over=100, offload_store=store)
     claim = offloading.encrypt(VALUE)

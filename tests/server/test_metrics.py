@@ -8,13 +8,13 @@ import httpx
 
 from inngest_codecs import Encryptor
 
-from .conftest import KEY, TOKEN, codec_server
+from .conftest import AUTH, KEY, codec_server
 
 
 def test_metrics_count_what_the_server_opened_behind_the_token() -> None:
     sealed = Encryptor(KEY, codec="aes-gcm").encrypt({"card": "4111-1111-1111-1111"})
-    with codec_server(token=TOKEN) as server:
-        auth = {"authorization": f"Bearer {TOKEN}"}
+    with codec_server() as server:
+        auth = AUTH
         assert httpx.get(server.url + "/metrics").status_code == 401
         before = httpx.get(server.url + "/metrics", headers=auth)
         decoded = httpx.post(server.url + "/decode", json={"output": sealed}, headers=auth)

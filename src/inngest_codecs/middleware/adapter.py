@@ -13,7 +13,8 @@ The rules live beside it: `requests` (replayed requests), `opening`
 and `failures` (what comes in, and what a failure does to the run),
 `forwarding` (what arrived encrypted leaves encrypted), `steps` (the
 guard every step passes), `sealing` (encrypted errors), `sizes`
-(Inngest's size limits) and `binding` (settings to factories).
+(Inngest's size limits), `indexing` (blind-index tags on what runs send) and
+`binding` (settings to factories).
 
 One class serves sync and async functions alike. In an async run, when the
 codec or store waits on I/O, the hooks hand that part to a worker thread
@@ -37,6 +38,7 @@ from ..tenants import tenant_of
 from . import forwarding, offloading, steps
 from .binding import Factory, FactoryMethods
 from .failures import run_error
+from .indexing import IndexedRunState
 from .opening import Opener
 from .requests import SignedRequest
 from .sizes import INVOKED_EVENT, RunSizes
@@ -56,6 +58,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._factory = factory
         self._settings = settings = factory.settings
         self._tenants = factory.tenants
+        self._indexer = factory.indexer
         self._run_encryptor = factory.tenants.default
         self._does_io = factory.does_io
         self._fields = settings.event_encryption_field
@@ -160,11 +163,12 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             self._run_encryptor = encryptor = self._encryptor_of(self._tenant, "open")
         except CodecError as error:
             raise run_error(error) from None
-        state = forwarding.RunState(
+        state = IndexedRunState(
             encryptor,
             self._fields,
             owner=ctx,
             function_level=self._factory.add_run_sends_if_function_level(self.client),
+            indexer=self._indexer,
         )
         return Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
 
@@ -212,13 +216,17 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
     def _seal(
         self, data: Any, states: tuple[forwarding.RunState, ...], event: object
     ) -> dict[str, Any]:
-        """Seal event data under the key of the tenant the event names, else of the run."""
+        """Seal event data under the key of the tenant the event names, else of the run, and
+        add the tags of its blind indexes (plain by design)."""
         tenant = tenant_of(event, self._settings.tenant_from)
         if tenant is not None:
             encryptor = self._encryptor_of(tenant, "seal")
         else:
             encryptor = states[-1].encryptor if states else self._tenants.default
-        return forwarding.seal_event_data(data, states, encryptor, self._fields, self._uncompressed)
+        sealed = forwarding.seal_event_data(
+            data, states, encryptor, self._fields, self._uncompressed
+        )
+        return self._indexer.write(sealed, data, encryptor)
 
     def _encryptor_of(self, tenant: str | None, operation: str) -> Encryptor:
         try:

@@ -22,7 +22,7 @@ from ..config import ENV_KEY, EncryptionSettings
 from ..encryptor import DEFAULT_EVENT_FIELD
 from ..errors import KeyConfigError
 from ..keys import KeyInput
-from . import forwarding, offloading
+from . import forwarding, indexing, offloading
 
 
 class Factory:
@@ -36,6 +36,7 @@ class Factory:
         self.settings = settings
         self.tenants = settings.tenants()
         self.does_io = self.tenants.does_io
+        self.indexer = settings.indexer(self.tenants)
         self.guard = settings.size_guard()
         self._middleware_class = middleware_class
         self._served_clients: weakref.WeakKeyDictionary[inngest.Inngest, bool] = (
@@ -77,7 +78,8 @@ class RunSends(inngest.MiddlewareSync):
 
 def _seal_sent(events: list[inngest.Event], states: list[forwarding.RunState]) -> None:
     for event in events:
-        event.data = forwarding.seal_event_data(event.data, states)
+        sealed = forwarding.seal_event_data(event.data, states)
+        event.data = indexing.write_tags(sealed, event.data, states)
 
 
 _adding = threading.Lock()

@@ -28,9 +28,11 @@ from .serving import (
 )
 from .signing import call_request, sign
 from .standin import StandIn
+from .stores import GatedStore
 
 __all__ = [
     "Exchange",
+    "GatedStore",
     "Recorder",
     "Run",
     "ServedApp",
