@@ -271,7 +271,8 @@ class Encryptor:
             sealed[envelope.KEY_ID] = self._mark
         if cache is not None and remembered is not None:
             cache.put(_cache_key(sealed), remembered)
-        telemetry.sealed(self._codec, sealed, size)
+        if telemetry.recording:
+            telemetry.sealed(self._codec, sealed, size)
         return sealed
 
     def decrypt(self, value: object) -> object:
@@ -279,16 +280,17 @@ class Encryptor:
         if not envelope.is_envelope(value):
             return value
         try:
-            return self._open(value)  # type: ignore[arg-type]
+            opened = self._open(value)  # type: ignore[arg-type]
         except CodecError as error:
             telemetry.failed(error, "open")
             raise
+        if telemetry.recording:
+            telemetry.opened(self._codec, value)  # type: ignore[arg-type]
+        return opened
 
     def _open(self, value: dict[str, Any]) -> object:
         envelope.key_hint(value)  # refuses a malformed hint
-        opened = strictjson.loads(self._plaintext(value))
-        telemetry.opened(self._codec, value)
-        return opened
+        return strictjson.loads(self._plaintext(value))
 
     def _plaintext(self, sealed: dict[str, Any]) -> bytes:
         if self._cache is None:
@@ -296,7 +298,8 @@ class Encryptor:
             return (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
         key = _cache_key(sealed)
         plaintext = self._cache.get(key) if type(key[0]) is str and type(key[1]) is str else None
-        telemetry.cached(plaintext is not None)
+        if telemetry.recording:
+            telemetry.cached(plaintext is not None)
         if plaintext is None:
             strategy, blob = envelope.parse(sealed)
             plaintext = (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)

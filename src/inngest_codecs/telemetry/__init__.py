@@ -50,6 +50,7 @@ __all__ = [
     "failure_kind",
     "meter_provider",
     "opened",
+    "recording",
     "sealed",
     "span",
 ]
@@ -63,6 +64,10 @@ _making_labels = threading.Lock()
 
 
 _instruments: Instruments | None = None
+recording = True
+"""False while nothing records: the Encryptor then skips its calls (failures and the
+middleware's spans keep looking for an SDK, at most once a second; `configure` looks
+at once)."""
 _available: bool | None = None  # whether opentelemetry-api is installed (None: not asked yet)
 _next_look = 0.0
 _countdown = 0
@@ -84,12 +89,14 @@ def configure(
     tenant ids may be customer names).
     """
     global _instruments, _available, _tenant_labels, _meter_provider, _next_look, _countdown
+    global recording
     _tenant_labels = tenant_labels
     _meter_provider = meter_provider
     _available, _next_look = None, 0.0
     _countdown = 0
     given = meter_provider is not None or tracer_provider is not None
     _instruments = _make(meter_provider, tracer_provider, explicit=given)
+    recording = True  # until a look finds nothing to record to
 
 
 def meter_provider() -> Any:
@@ -124,8 +131,9 @@ def _make(
 
 
 def _get() -> Instruments | None:
-    global _instruments, _next_look, _countdown
+    global _instruments, _next_look, _countdown, recording
     if _instruments is not None or _available is False:
+        recording = _instruments is not None
         return _instruments
     _countdown -= 1
     if _countdown <= 0:  # reading the clock costs more than counting, on some machines
@@ -134,6 +142,7 @@ def _get() -> Instruments | None:
         if now >= _next_look:
             _next_look = now + LOOK_EVERY
             _instruments = _make()
+    recording = _instruments is not None
     return _instruments
 
 
