@@ -106,6 +106,7 @@ SAMPLES: dict[str, tuple[object, str]] = {
     "cache_size": (0, "0"),
     "compression": ("zstd", "zstd"),
     "uncompressed": (["secrets", "step-1"], "secrets,step-1"),
+    "plain_fields": (["order_id", "region"], "order_id,region"),
     "max_decompressed_bytes": (1024, "1024"),
     "offload_over": (None, "off"),
     "offload_store": (None, None),
@@ -118,6 +119,7 @@ SAMPLES: dict[str, tuple[object, str]] = {
     "revoked_tenants": (["gone"], "gone"),
     "revoked_key_ids": (["ab12cd34"], "ab12cd34"),
     "allow_plaintext_ai_infer": (True, "on"),
+    "bind_to_place": (False, "off"),
     "indexes": (
         {"customer": {"from": "data.pii.email", "to": "data.customer_idx", "normalize": ["lower"]}},
         '{"customer": {"from": "data.pii.email", "to": "data.customer_idx", "normalize": "lower"}}',

@@ -109,6 +109,11 @@ class EncryptionSettings:
     uncompressed: Setting[tuple[str, ...]] = Setting(
         "names", (), "event fields and step ids whose values are never compressed"
     )
+    plain_fields: Setting[tuple[str, ...]] = Setting(
+        "names",
+        (),
+        "fields of events a run sends that stay plain (* for all) unless they hold opened values",
+    )
     max_decompressed_bytes: Setting[int] = Setting(
         "bytes", DEFAULT_MAX_DECOMPRESSED_BYTES, "the most one compressed value may decompress to"
     )
@@ -158,6 +163,12 @@ class EncryptionSettings:
     )
     allow_plaintext_ai_infer: Setting[bool] = Setting(
         "bool", False, "let step.ai.infer send its body and API key to Inngest in plaintext"
+    )
+    bind_to_place: Setting[bool] = Setting(
+        "bool",
+        True,
+        "bind each value to its place (event and field, function and step) where the codec "
+        "carries associated data; off while readers without binding still run",
     )
     indexes: Setting[tuple[BlindIndex, ...]] = Setting(
         "indexes",

@@ -77,8 +77,10 @@ class RunSends(inngest.MiddlewareSync):
 
 
 def _seal_sent(events: list[inngest.Event], states: list[forwarding.RunState]) -> None:
+    places = states[-1].event_places
     for event in events:
-        sealed = forwarding.seal_event_data(event.data, states)
+        place = None if places is None else places(event)
+        sealed = forwarding.seal_event_data(event.data, states, place=place)
         event.data = indexing.write_tags(sealed, event.data, states)
 
 

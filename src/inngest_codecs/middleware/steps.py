@@ -21,7 +21,7 @@ from typing import Any
 
 from inngest._internal.server_lib import Opcode
 
-from ..errors import CodecError
+from ..errors import PlaintextRefusedError, UnsupportedSDKError
 
 logger = logging.getLogger("inngest_codecs")
 
@@ -37,14 +37,6 @@ CARRIES: dict[Opcode, str] = {
     Opcode.STEP_FAILED: "the error: encrypted with encrypt_errors=True",
 }
 """What each step opcode of the installed SDK carries to Inngest, and what happens to it."""
-
-
-class PlaintextRefusedError(CodecError):
-    """A step would send data Inngest must read in plaintext; refused, nothing was sent."""
-
-
-class UnsupportedSDKError(CodecError):
-    """The installed inngest SDK does not have the shape this middleware guards."""
 
 
 _async_executions: dict[type, bool] = {}
@@ -94,7 +86,7 @@ class StepGuard:
 
     def __init__(
         self,
-        seal_payload: Callable[[Mapping[str, Any]], dict[str, Any]],
+        seal_payload: Callable[[Mapping[str, Any], str | None], dict[str, Any]],
         *,
         allow_plaintext_ai_infer: bool,
         fields: tuple[str, ...],
@@ -115,7 +107,10 @@ class StepGuard:
         if op is Opcode.INVOKE and isinstance(opts, dict):
             payload = opts.get("payload")
             if isinstance(payload, dict) and isinstance(payload.get("data"), Mapping):
-                opts["payload"] = {**payload, "data": self._seal_payload(payload["data"])}
+                invoked = opts.get("function_id")
+                invoked = invoked if isinstance(invoked, str) else None
+                sealed = self._seal_payload(payload["data"], invoked)
+                opts["payload"] = {**payload, "data": sealed}
         elif op is Opcode.AI_GATEWAY and not self._allow_ai:
             raise PlaintextRefusedError(
                 f"step.ai.infer ({step_info.display_name!r}) sends its request body and the "
