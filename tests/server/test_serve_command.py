@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,19 +18,12 @@ from ..cli.test_commands import SCRIPT, assert_clean_failure, cli, cli_without
 from .conftest import KEY, TOKEN
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_serve_answers_then_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port = _free_port()
     audit = tmp_path / "audit.jsonl"
     env = {k: v for k, v in os.environ.items() if not k.startswith("INNGEST_")}
     env.update({"INNGEST_ENCRYPTION_KEY": KEY, "INNGEST_CODECS_SERVE_TOKEN": TOKEN})
     process = subprocess.Popen(
-        [str(SCRIPT), "serve", "--port", str(port), "--audit-log", str(audit)],
+        [str(SCRIPT), "serve", "--port", "0", "--audit-log", str(audit)],
         env=env,
         stderr=subprocess.PIPE,
         text=True,
@@ -37,10 +31,12 @@ def test_serve_answers_then_stops_on_ctrl_c(tmp_path: Path) -> None:
     try:
         assert process.stderr is not None
         ready = process.stderr.readline()
-        assert f"http://127.0.0.1:{port}" in ready and "token required" in ready
+        bound = re.search(r" on (http://127\.0\.0\.1:(\d+)) ", ready)
+        assert bound is not None and int(bound[2]) != 0, ready  # the port bound, not 0
+        assert "token required" in ready
         sealed = Encryptor(KEY).encrypt({"ssn": "123-45-6789"})
         response = httpx.post(
-            f"http://127.0.0.1:{port}/decode",
+            f"{bound[1]}/decode",
             content=json.dumps({"v": sealed}),
             headers={"content-type": "application/json", "authorization": f"Bearer {TOKEN}"},
         )
@@ -70,7 +66,7 @@ def test_serve_refuses_what_would_expose_it() -> None:
         busy = cli("serve", "--port", str(taken.getsockname()[1]), env=env)
     assert_clean_failure(busy, 4)
     assert "cannot listen on 127.0.0.1" in busy.stderr
-    no_key = cli("serve", "--port", str(_free_port()))
+    no_key = cli("serve", "--port", "0")
     assert_clean_failure(no_key, 4)
     assert "no key" in no_key.stderr
 
