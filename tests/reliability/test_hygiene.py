@@ -99,6 +99,7 @@ def test_middleware_failure_path(caplog: pytest.LogCaptureFixture) -> None:
     count("failure paths checked for leaks")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [

@@ -11,11 +11,14 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from inngest_codecs import Encryptor
 
 from ..cli.test_commands import SCRIPT, assert_clean_failure, cli, cli_without
 from .conftest import KEY, TOKEN
+
+pytestmark = pytest.mark.slow
 
 
 def test_serve_answers_then_stops_on_ctrl_c(tmp_path: Path) -> None:

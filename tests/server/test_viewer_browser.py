@@ -21,6 +21,8 @@ from inngest_codecs import Encryptor
 
 from .conftest import KEY, OLD_KEY, TOKEN, codec_server
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
