@@ -16,7 +16,6 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from .events import EventLog
 from .runner import Run, Runner
 
 ENVIRONMENT_ID = "00000000-0000-4000-8000-000000000001"
@@ -56,11 +55,10 @@ def shape_run(run: Run) -> dict[str, Any]:
 
 
 class RestAPI:
-    """Answers the v1 lookups from the runner's runs and the stand-in's events."""
+    """Answers the v1 lookups from a runner's runs and events."""
 
-    def __init__(self, runner: Runner, events: EventLog) -> None:
+    def __init__(self, runner: Runner) -> None:
         self._runner = runner
-        self._events = events
 
     def answer(self, path: str, authorization: str | None) -> tuple[int, dict[str, Any]]:
         """``(status, body)`` for a GET of ``path``."""
@@ -80,7 +78,7 @@ class RestAPI:
         if kind == "run":
             run = next((r for r in runs if r.run_id == identifier), None)
             return shape_run(run) if run is not None else None
-        event = self._events.find(identifier)
+        event = self._runner.event_log.find(identifier)
         if event is None:
             return None
         if kind == "event_runs":

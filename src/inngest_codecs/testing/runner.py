@@ -64,14 +64,14 @@ class Runner:
 
     def __init__(
         self,
-        events: EventLog,
+        event_log: EventLog,
         recorder: Recorder,
         *,
         signing_key: str,
         max_attempts: int,
         max_requests: int,
     ) -> None:
-        self.events = events
+        self.event_log = event_log
         self.recorder = recorder
         self.signing_key = signing_key
         self.max_attempts = max_attempts
@@ -117,9 +117,15 @@ class Runner:
         *,
         max_calls: int | None = None,
     ) -> Run:
-        """Run a function until it completes or fails (or for ``max_calls`` calls)."""
+        """Run a function until it completes or fails, and return what was stored.
+
+        ``events`` is the triggering event (or a batch). With ``max_calls``,
+        stop after that many call requests and return a run still
+        ``running``; [`resume`][] carries it on, against the same app or a
+        redeployed one.
+        """
         listed = [events] if isinstance(events, Mapping) else list(events)
-        batch = [self.events.stamp(event) for event in listed]
+        batch = [self.event_log.stamp(event) for event in listed]
         run = Run(run_id=uuid.uuid4().hex, function_id=function_id, status="running", events=batch)
         run._execution = _Execution(self, run, batch)
         with self._lock:
@@ -133,6 +139,32 @@ class Runner:
         run._execution.drive(app_url, max_calls)
         if not run.running:
             run.ended_at = time.time()
+        return run
+
+    def run_on_failure(self, app_url: str, failure_function_id: str, failed: Run) -> Run:
+        """Run a function's ``on_failure`` handler for a failed run, as Inngest does.
+
+        The handler is triggered by an ``inngest/function.failed`` event holding
+        the run's error and its original triggering event; the event is stored.
+        """
+        if failed.status != "failed":
+            raise ValueError("only a failed run triggers on_failure")
+        event = {
+            "name": FAILED_EVENT,
+            "data": {
+                "error": failed.error,
+                "event": failed.events[0] if failed.events else {},
+                "function_id": failed.function_id,
+                "run_id": failed.run_id,
+            },
+        }
+        self.event_log.receive([event])
+        return self.run(app_url, failure_function_id, event)
+
+    def cancel(self, run: Run) -> Run:
+        """Stop a running run, as a matching ``cancel_on`` event makes Inngest do."""
+        if run.running:
+            run.status = "cancelled"
         return run
 
 
@@ -209,7 +241,9 @@ class _Execution:
             self.store(step_id, None)
         elif kind == "WaitForEvent":
             opts = op.get("opts") or {}
-            self.store(step_id, self.runner.events.latest(str(opts.get("event") or op.get("name"))))
+            self.store(
+                step_id, self.runner.event_log.latest(str(opts.get("event") or op.get("name")))
+            )
         elif kind == "InvokeFunction":
             self.store(step_id, self.invoke(op.get("opts") or {}))
         elif kind == "StepError":
@@ -226,7 +260,7 @@ class _Execution:
     def invoke(self, opts: Mapping[str, Any]) -> dict[str, Any]:
         payload = opts.get("payload") or {}
         event = {"name": INVOKED_EVENT, "data": payload.get("data") or {}}
-        self.runner.events.receive([event])  # stored, as Inngest stores invocation events
+        self.runner.event_log.receive([event])  # stored, as Inngest stores invocation events
         child = self.runner.run(self.app_url, str(opts.get("function_id")), event)
         if child.completed:
             return {"data": child.output}

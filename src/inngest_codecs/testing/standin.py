@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-import httpx
 
 from .events import EventLog
 from .recorder import Recorder
 from .rest_api import RestAPI
-from .runner import FAILED_EVENT, INVOKED_EVENT, Run, Runner
+from .runner import INVOKED_EVENT, Run, Runner
 from .serving import POLL_INTERVAL
 
 DEFAULT_SIGNING_KEY = "signkey-test-" + "0f" * 32
@@ -76,7 +73,7 @@ class _EventServer(ThreadingHTTPServer):
         self.stand_in = stand_in
 
 
-class StandIn:
+class StandIn(Runner):
     """The event API and runner. Use as a context manager, or ``start()``/``stop()``."""
 
     def __init__(
@@ -87,22 +84,16 @@ class StandIn:
         max_attempts: int = 3,
         max_requests: int = 500,
     ) -> None:
-        self.event_key = event_key
-        self.recorder = Recorder()
-        self.event_log = EventLog()
-        self.runner = Runner(
-            self.event_log,
-            self.recorder,
+        super().__init__(
+            EventLog(),
+            Recorder(),
             signing_key=signing_key,
             max_attempts=max_attempts,
             max_requests=max_requests,
         )
-        self.rest_api = RestAPI(self.runner, self.event_log)
+        self.event_key = event_key
+        self.rest_api = RestAPI(self)
         self._server: _EventServer | None = None
-
-    @property
-    def signing_key(self) -> str:
-        return self.runner.signing_key
 
     # Lifecycle ---------------------------------------------------------------
 
@@ -118,7 +109,7 @@ class StandIn:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-        self.runner.close()
+        self.close()
 
     def __enter__(self) -> StandIn:
         return self.start()
@@ -144,8 +135,6 @@ class StandIn:
             "is_production": True,
         }
 
-    # Event API ---------------------------------------------------------------
-
     @property
     def events(self) -> list[dict[str, Any]]:
         """Every event received, as stored."""
@@ -153,77 +142,6 @@ class StandIn:
 
     def latest_event(self, name: str) -> dict[str, Any] | None:
         return self.event_log.latest(name)
-
-    # Runner ------------------------------------------------------------------
-
-    def call(
-        self,
-        app_url: str,
-        function_id: str,
-        payload: Mapping[str, Any],
-        *,
-        step_id: str | None = None,
-        timestamp: int | None = None,
-        signing_key: str | None = None,
-        signed: bool = True,
-    ) -> httpx.Response:
-        """One call request to an app, signed like Inngest signs it."""
-        return self.runner.call(
-            app_url,
-            function_id,
-            payload,
-            step_id=step_id,
-            timestamp=timestamp,
-            signing_key=signing_key,
-            signed=signed,
-        )
-
-    def run(
-        self,
-        app_url: str,
-        function_id: str,
-        events: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-        *,
-        max_calls: int | None = None,
-    ) -> Run:
-        """Run a function until it completes or fails, and return what was stored.
-
-        ``events`` is the triggering event (or a batch). With ``max_calls``,
-        stop after that many call requests and return a run still
-        ``running``; [`resume`][] carries it on, against the same app or a
-        redeployed one.
-        """
-        return self.runner.run(app_url, function_id, events, max_calls=max_calls)
-
-    def run_on_failure(self, app_url: str, failure_function_id: str, failed: Run) -> Run:
-        """Run a function's ``on_failure`` handler for a failed run, as Inngest does.
-
-        The handler is triggered by an ``inngest/function.failed`` event holding
-        the run's error and its original triggering event; the event is stored.
-        """
-        if failed.status != "failed":
-            raise ValueError("only a failed run triggers on_failure")
-        event = {
-            "name": FAILED_EVENT,
-            "data": {
-                "error": failed.error,
-                "event": failed.events[0] if failed.events else {},
-                "function_id": failed.function_id,
-                "run_id": failed.run_id,
-            },
-        }
-        self.event_log.receive([event])
-        return self.run(app_url, failure_function_id, event)
-
-    def cancel(self, run: Run) -> Run:
-        """Stop a running run, as a matching ``cancel_on`` event makes Inngest do."""
-        if run.running:
-            run.status = "cancelled"
-        return run
-
-    def resume(self, app_url: str, run: Run, *, max_calls: int | None = None) -> Run:
-        """Continue a run stopped by ``max_calls``, calling ``app_url`` from now on."""
-        return self.runner.resume(app_url, run, max_calls=max_calls)
 
 
 __all__ = ["INVOKED_EVENT", "Run", "StandIn"]
