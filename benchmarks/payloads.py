@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from inngest_codecs import Encryptor
-from inngest_codecs.limits import encoded_size
+from inngest_codecs.for_inngest.limits import encoded_size
 from inngest_codecs.offload import LocalDirectoryStore, Store
 from tests.payloads.data import api_response, compressed_blobs, records
 

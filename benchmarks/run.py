@@ -14,7 +14,7 @@ import orjson
 
 from inngest_codecs.testing import StandIn
 
-from . import cases, cold_start, kms_cost, memory, middleware_cost, payloads
+from . import cases, cold_start, kms_cost, memory, middleware_cost, payloads, private_apis
 from .cases import ANCHOR, FLOOR
 from .measure import alternate
 
@@ -197,6 +197,7 @@ def markdown(results: dict[str, Any], rows: list[Row]) -> str:
     )
     lines += kms_cost.markdown(results.get("aws_kms", {}))
     lines += ["", *payloads.markdown(results["payloads"])]
+    lines += ["", *private_apis.markdown(results["private_apis"])]
     notes = (Path(__file__).parent / "notes.md").read_text()
     return "\n".join(lines) + "\n\n" + notes
 
@@ -253,6 +254,8 @@ def main() -> None:
     results["aws_kms"] = kms_cost.measure()
     print("payloads")
     results["payloads"] = payloads.measure()
+    print("shortcuts past public APIs")
+    results["private_apis"] = private_apis.measure()
     rows = [row for target in TARGETS for row in target(results)]
     (DOCS / "performance.json").write_text(json.dumps(results, indent=2) + "\n")
     (DOCS / "performance.md").write_text(markdown(results, rows))

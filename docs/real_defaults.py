@@ -2,10 +2,7 @@
 
 Read from source, a default such as ``DEFAULT_MAX_DECOMPRESSED_BYTES`` says where
 the value lives, not what it is. This imports the documented function and puts
-the value it really has in the signature (``67_108_864``). The middleware's
-factory marks every setting "not given" with a sentinel so the settings model
-can tell an omitted argument from one passed; there the setting's default from
-``inngest_codecs.config.SETTINGS`` is shown instead.
+the value it really has in the signature (``67_108_864``).
 
 Loaded by mkdocs.yml (``extensions`` of the mkdocstrings Python handler).
 """
@@ -27,7 +24,7 @@ class RealDefaults(griffe.Extension):
         runtime = _runtime_parameters(func)
         for parameter in named:
             if parameter.name in runtime:
-                value = _shown_value(parameter.name, runtime[parameter.name].default)
+                value = _shown_value(runtime[parameter.name].default)
                 if value is not None:
                     parameter.default = value
 
@@ -67,17 +64,8 @@ def _runtime_parameters(func: griffe.Function) -> dict[str, inspect.Parameter]:
     return {} if function is None else dict(inspect.signature(function).parameters)
 
 
-def _shown_value(name: str, value: object) -> str | None:
-    if value is inspect.Parameter.empty:
-        return None
-    if type(value) is object:  # a "not given" sentinel: the settings model decides
-        from inngest_codecs.config import SETTINGS
-
-        for setting in SETTINGS:
-            if name == setting.name or name in setting.aliases:
-                return _literal(setting.default)
-        return None
-    return _literal(value)
+def _shown_value(value: object) -> str | None:
+    return None if value is inspect.Parameter.empty else _literal(value)
 
 
 def _literal(value: object) -> str:

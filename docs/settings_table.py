@@ -7,10 +7,47 @@ from __future__ import annotations
 
 import pathlib
 import sys
+from typing import Any
 
-from inngest_codecs.config import settings_table
+from inngest_codecs import config_values
+from inngest_codecs.config import REQUIRED, SETTINGS, Setting
 
 START, END = "<!-- settings-table:start -->\n", "<!-- settings-table:end -->"
+
+
+def _default_text(setting: Setting[Any]) -> str:
+    if setting.default is REQUIRED:
+        return "required"
+    if setting.default in ((), None):
+        return "none"
+    if isinstance(setting.default, bool):
+        return str(setting.default).lower()
+    if isinstance(setting.default, float) and setting.default.is_integer():
+        return f"{int(setting.default):,}"
+    if isinstance(setting.default, (int, float)):
+        return f"{setting.default:,}"
+    return f"`{setting.default}`"
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as docs/configuration.md shows it."""
+    rows = [
+        "| setting | environment variable | command line | takes | default | what it does |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in SETTINGS:
+        name = f"`{s.name}`" + "".join(f" (or `{alias}`)" for alias in s.aliases)
+        takes = (
+            f"one of {', '.join(s.choices)}"
+            if s.kind == "choice"
+            else f"{', '.join(s.choices)}, or off (None)"
+            if s.kind == "optional_choice"
+            else config_values.KIND_TEXT[s.kind]
+        )
+        cli = f"`{s.cli}`" if s.cli else "—"
+        default = _default_text(s)
+        rows.append(f"| {name} | `{s.env}` | {cli} | {takes} | {default} | {s.help} |")
+    return "\n".join(rows) + "\n"
 
 
 def render(page: str) -> str:

@@ -15,8 +15,9 @@ import atheris
 
 with atheris.instrument_imports():
     from inngest_codecs import CodecError, Encryptor
-    from inngest_codecs.documents import open_envelopes
     from inngest_codecs.envelope import parse
+    from inngest_codecs.for_inngest import events
+    from inngest_codecs.for_inngest.documents import open_envelopes
 
 ENCRYPTORS = [
     Encryptor("fuzz key", fallback_keys=["older"]),
@@ -62,9 +63,9 @@ def one_input(data: bytes) -> None:
             encryptor.decrypt(envelope)
         elif mode == 2:
             event = {"plain": 1, "encrypted": envelope_from(provider)}
-            encryptor.decrypt_event_data(event)
+            events.open_fields(encryptor, event)
         else:
-            encryptor.decrypt_event_data({**envelope_from(provider), "_inngest": {}})
+            events.open_fields(encryptor, {**envelope_from(provider), "_inngest": {}})
     except CodecError:
         pass
 

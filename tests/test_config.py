@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from inngest_codecs import EncryptionMiddleware, Encryptor, KeyConfigError
+from inngest_codecs import ConfigError, EncryptionMiddleware, Encryptor, KeyConfigError
 from inngest_codecs.config import BY_NAME, SETTINGS, EncryptionSettings
 
 
@@ -41,7 +41,7 @@ def test_from_env_defaults_and_missing_key() -> None:
 
 
 def test_bad_boolean_is_a_config_error() -> None:
-    with pytest.raises(KeyConfigError, match="DECRYPT_ONLY"):
+    with pytest.raises(ConfigError, match="DECRYPT_ONLY"):
         EncryptionSettings.from_env(
             {"INNGEST_ENCRYPTION_KEY": "k", "INNGEST_ENCRYPTION_DECRYPT_ONLY": "maybe"}
         )
@@ -53,7 +53,7 @@ def test_from_mapping_as_loaded_from_toml() -> None:
     )
     assert settings.fallback_keys == ("a", "b")
     assert settings.encryptor().codec.name == "aes-gcm"
-    with pytest.raises(KeyConfigError, match="unknown"):
+    with pytest.raises(ConfigError, match="unknown"):
         EncryptionSettings.from_mapping({"key": "k", "kee": "typo"})
     with pytest.raises(KeyConfigError, match="'key'"):
         EncryptionSettings.from_mapping({"codec": "aes-gcm"})
@@ -76,10 +76,20 @@ def test_the_settings_table_in_the_docs_is_generated_from_the_model() -> None:
         assert f"`{setting.env}`" in page
 
 
-def test_the_factory_takes_every_setting_under_its_name_and_aliases() -> None:
-    parameters = set(inspect.signature(EncryptionMiddleware.factory).parameters) - {"unknown"}
-    names = {s.name for s in SETTINGS} | {a for s in SETTINGS for a in s.aliases}
-    assert {s.name for s in SETTINGS} - {"key"} <= parameters <= names
+def test_the_factory_keeps_the_drop_in_arguments_and_takes_every_setting() -> None:
+    parameters = inspect.signature(EncryptionMiddleware.factory).parameters
+    assert list(parameters) == [
+        "secret_key",
+        "decrypt_only",
+        "event_encryption_field",
+        "fallback_decryption_keys",
+        "settings",
+    ]
+    given = {name: value for name, (value, _) in SAMPLES.items() if name != "key"}
+    factory = EncryptionMiddleware.factory("k", **given)
+    for name, value in given.items():
+        expected = EncryptionSettings.from_mapping({"key": "k", name: value})
+        assert getattr(factory.settings, name) == getattr(expected, name)
 
 
 SAMPLES: dict[str, tuple[object, str]] = {
@@ -104,8 +114,16 @@ SAMPLES: dict[str, tuple[object, str]] = {
     "max_run_state_bytes": (5000, "5000"),
     "tenant_keys": ({"acme": "acme-key"}, '{"acme": "acme-key"}'),
     "tenant_from": ("data.tenant_id", "data.tenant_id"),
+    "unknown_tenants": ("default", "default"),
+    "revoked_tenants": (["gone"], "gone"),
     "revoked_key_ids": (["ab12cd34"], "ab12cd34"),
     "allow_plaintext_ai_infer": (True, "on"),
+    "indexes": (
+        {"customer": {"from": "data.pii.email", "to": "data.customer_idx", "normalize": ["lower"]}},
+        '{"customer": {"from": "data.pii.email", "to": "data.customer_idx", "normalize": "lower"}}',
+    ),
+    "index_key": ("index-key", "index-key"),
+    "index_next_key": (None, None),
 }
 
 
@@ -172,7 +190,7 @@ def test_every_setting_reads_the_same_from_every_source() -> None:
     ],
 )
 def test_mistakes_name_the_setting_and_what_it_takes(build: Any, phrase: str) -> None:
-    with pytest.raises(KeyConfigError) as caught:
+    with pytest.raises(ConfigError) as caught:
         build()
     assert phrase in str(caught.value)
 
@@ -181,4 +199,4 @@ def test_fallback_keys_by_either_name_on_the_factory() -> None:
     old = Encryptor("old").encrypt("v")
     for name in ("fallback_keys", "fallback_decryption_keys"):
         factory = EncryptionMiddleware.factory("new", **{name: ["old"]})
-        assert factory.encryptor.decrypt(old) == "v"
+        assert factory.tenants.default.decrypt(old) == "v"

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from inngest_codecs import Encryptor
-from inngest_codecs.documents import describe, find_envelopes, open_with_report
+from inngest_codecs.for_inngest.documents import describe, find_envelopes, open_with_report
 from inngest_codecs.jsoninput import explain, read_json
 
 from .conftest import json_text

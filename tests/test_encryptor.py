@@ -4,61 +4,64 @@ import pytest
 
 from inngest_codecs import EncodingError, Encryptor
 from inngest_codecs.envelope import is_envelope
+from inngest_codecs.for_inngest import events
 
 
 def test_encrypts_only_the_configured_field() -> None:
     encryptor = Encryptor("k")
     data = {"user_id": "u1", "encrypted": {"ssn": "123"}}
-    sealed = encryptor.encrypt_event_data(data)
+    sealed = events.seal_fields(encryptor, data)
     assert sealed["user_id"] == "u1"
     assert is_envelope(sealed["encrypted"])
     assert data["encrypted"] == {"ssn": "123"}, "input must not be mutated"
-    assert encryptor.decrypt_event_data(sealed) == data
+    assert events.open_fields(encryptor, sealed) == data
 
 
 def test_custom_field_and_missing_field() -> None:
     encryptor = Encryptor("k")
-    assert is_envelope(encryptor.encrypt_event_data({"pii": 1}, field="pii")["pii"])
-    assert encryptor.encrypt_event_data({"other": 1}) == {"other": 1}
+    assert is_envelope(events.seal_fields(encryptor, {"pii": 1}, "pii")["pii"])
+    assert events.seal_fields(encryptor, {"other": 1}) == {"other": 1}
 
 
 def test_only_our_own_envelopes_are_left_as_they_are() -> None:
     encryptor = Encryptor("k")
-    once = encryptor.encrypt_event_data({"encrypted": "v"})
-    assert encryptor.encrypt_event_data(once) == once
+    once = events.seal_fields(encryptor, {"encrypted": "v"})
+    assert events.seal_fields(encryptor, once) == once
     # Anything that merely looks like an envelope is encrypted like any value.
     for look_alike in (
         {**once["encrypted"], "ssn": "123-45-6789"},
         Encryptor("other key").encrypt("v"),
         {"__ENCRYPTED__": True, "data": "bm90IGNpcGhlcnRleHQ="},
+        {**once["encrypted"], "__KEY__": ["not", "a", "key id"]},
+        {**once["encrypted"], "__KEY__": {"id": 1}},
     ):
-        sealed = encryptor.encrypt_event_data({"encrypted": look_alike})
+        sealed = events.seal_fields(encryptor, {"encrypted": look_alike})
         assert encryptor.decrypt(sealed["encrypted"]) == look_alike
 
 
 def test_several_fields_can_be_encrypted() -> None:
     encryptor = Encryptor("k")
-    sealed = encryptor.encrypt_event_data({"a": 1, "b": 2, "c": 3}, ["a", "c", "missing"])
+    sealed = events.seal_fields(encryptor, {"a": 1, "b": 2, "c": 3}, ["a", "c", "missing"])
     assert sealed["b"] == 2 and "missing" not in sealed
-    assert encryptor.decrypt_event_data(sealed) == {"a": 1, "b": 2, "c": 3}
+    assert events.open_fields(encryptor, sealed) == {"a": 1, "b": 2, "c": 3}
 
 
 def test_decrypts_any_field_holding_an_envelope() -> None:
     encryptor = Encryptor("k")
     data = {"a": encryptor.encrypt(1), "b": encryptor.encrypt({"x": [2]}), "c": "plain"}
-    assert encryptor.decrypt_event_data(data) == {"a": 1, "b": {"x": [2]}, "c": "plain"}
+    assert events.open_fields(encryptor, data) == {"a": 1, "b": {"x": [2]}, "c": "plain"}
 
 
 def test_whole_data_envelope_merges_plain_keys() -> None:
     encryptor = Encryptor("k")
     data = {**encryptor.encrypt({"secret": 1}), "_inngest": {"id": "inv"}}
-    assert encryptor.decrypt_event_data(data) == {"secret": 1, "_inngest": {"id": "inv"}}
+    assert events.open_fields(encryptor, data) == {"secret": 1, "_inngest": {"id": "inv"}}
 
 
 def test_whole_data_envelope_must_hold_an_object() -> None:
     encryptor = Encryptor("k")
     with pytest.raises(EncodingError, match="not an object"):
-        encryptor.decrypt_event_data(encryptor.encrypt([1, 2]))
+        events.open_fields(encryptor, encryptor.encrypt([1, 2]))
 
 
 def test_codec_migration_keeps_old_data_readable() -> None:

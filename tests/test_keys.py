@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from inngest_codecs import Encryptor, KeyConfigError, KeySet, load_codec
+from inngest_codecs import ConfigError, Encryptor, KeyConfigError, KeySet, load_codec
 
 
 @pytest.mark.parametrize("key", [None, "", "   \n\t", b"", []])
@@ -48,9 +48,11 @@ def test_raw_secretbox_key_must_be_32_bytes() -> None:
         Encryptor(b"short")
 
 
-def test_unknown_codec_option_is_rejected() -> None:
-    with pytest.raises(TypeError, match="option"):
-        Encryptor("k", codec="secretbox", padding=True)
+def test_unknown_codec_option_is_rejected_with_the_closest_one() -> None:
+    with pytest.raises(ConfigError, match="codec 'secretbox' has no option 'padding'"):
+        Encryptor("k", codec="secretbox", codec_options={"padding": True})
+    with pytest.raises(ConfigError, match="did you mean 'max_age'"):
+        load_codec("aws-kms", "alias/x", max_ag=5)
 
 
 REAL = "the-real-key-do-not-print"

@@ -8,14 +8,27 @@ from pathlib import Path
 
 import pytest
 
-from inngest_codecs import Encryptor, UnknownCodecError, available_codecs, load_codec, registry
-from inngest_codecs.registry import CodecPluginWarning
+from inngest_codecs import (
+    Codec,
+    ConfigError,
+    Encryptor,
+    KeySet,
+    UnknownCodecError,
+    available_codecs,
+    load_codec,
+    plugins,
+    register_codec,
+    registry,
+    unregister_codec,
+)
+from inngest_codecs.codecs.secretbox import derive_key
+from inngest_codecs.errors import CodecConflictError, PluginWarning
 
 from .conftest import installed_distributions, needs_example_plugin
 
 
 def test_builtins_are_declared_as_entry_points_of_the_installed_distribution() -> None:
-    declared = {ep.name: ep for ep in importlib.metadata.entry_points(group=registry.GROUP)}
+    declared = {ep.name: ep for ep in importlib.metadata.entry_points(group=registry.CODECS)}
     for name in ("secretbox", "aes-gcm"):
         assert declared[name].dist is not None
         assert declared[name].dist.metadata["Name"] == "inngest-codecs"
@@ -63,7 +76,7 @@ def broken_plugin(tmp_path: Path) -> Iterator[None]:
 
 @pytest.mark.usefixtures("broken_plugin")
 def test_broken_plugins_are_reported_and_the_rest_still_load() -> None:
-    with pytest.warns(CodecPluginWarning) as caught:
+    with pytest.warns(PluginWarning) as caught:
         codecs = available_codecs()
     messages = " ".join(str(w.message) for w in caught)
     assert "'broken'" in messages
@@ -75,10 +88,10 @@ def test_broken_plugins_are_reported_and_the_rest_still_load() -> None:
 def test_discovery_runs_once() -> None:
     registry.refresh()
     available_codecs()
-    assert registry._registry.cache_info().misses == 1
+    assert plugins.codecs.cache_info().misses == 1
     Encryptor("k")
     Encryptor("k", codec="aes-gcm")
-    assert registry._registry.cache_info().misses == 1
+    assert plugins.codecs.cache_info().misses == 1
 
 
 IMPOSTORS = """
@@ -133,18 +146,18 @@ def impostors(tmp_path: Path) -> Iterator[None]:
         "other-codecs": "twin = impostor_codecs:TwinB\nsharer-b = impostor_codecs:SharerB",
     }
     modules = {"impostor_codecs": IMPOSTORS}
-    with installed_distributions(tmp_path, registry.GROUP, dists, modules, registry.refresh):
+    with installed_distributions(tmp_path, registry.CODECS, dists, modules, registry.refresh):
         yield
 
 
 @pytest.mark.usefixtures("impostors")
 def test_a_plugin_cannot_take_a_builtin_name() -> None:
-    with pytest.warns(CodecPluginWarning, match="evil-codecs 0.1 declares the built-in codec name"):
+    with pytest.warns(PluginWarning, match="evil-codecs 0.1 declares the built-in codec name"):
         codec = load_codec("secretbox", "k")
     assert type(codec).__module__ == "inngest_codecs.codecs.secretbox"
     sealed = Encryptor("k").encrypt("x")
     assert sealed["__STRATEGY__"] == "inngest/libsodium"
-    with pytest.warns(CodecPluginWarning):
+    with pytest.warns(PluginWarning):
         listing = available_codecs()
     assert listing["secretbox"].distribution == "inngest-codecs"
     assert listing["secretbox"].codec_class.__module__ == "inngest_codecs.codecs.secretbox"
@@ -152,8 +165,8 @@ def test_a_plugin_cannot_take_a_builtin_name() -> None:
 
 @pytest.mark.usefixtures("impostors")
 def test_a_plugin_cannot_take_a_builtin_strategy() -> None:
-    stolen = "evil-codecs 0.1 declares codec 'thief'"
-    with pytest.warns(CodecPluginWarning, match=stolen), pytest.raises(UnknownCodecError):
+    stolen = "evil-codecs 0.1: codec 'thief' declares the built-in strategy"
+    with pytest.warns(PluginWarning, match=stolen), pytest.raises(UnknownCodecError):
         load_codec("thief", "k")
     sealed = Encryptor("k", codec="aes-gcm").encrypt({"a": 1})
     # An unknown strategy loads every plugin; the built-in still opens its own.
@@ -164,17 +177,17 @@ def test_a_plugin_cannot_take_a_builtin_strategy() -> None:
 
 @pytest.mark.usefixtures("impostors")
 def test_two_distributions_claiming_one_name_are_both_refused() -> None:
-    with pytest.warns(CodecPluginWarning), pytest.raises(registry.CodecConflictError) as caught:
+    with pytest.warns(PluginWarning), pytest.raises(CodecConflictError) as caught:
         load_codec("twin", "k")
     message = str(caught.value)
     assert "evil-codecs 0.1" in message and "other-codecs 0.1" in message
-    with pytest.warns(CodecPluginWarning, match="twin"):
+    with pytest.warns(PluginWarning, match="twin"):
         assert "twin" not in available_codecs()
 
 
 @pytest.mark.usefixtures("impostors")
 def test_two_codecs_claiming_one_strategy_are_both_refused() -> None:
-    with pytest.warns(CodecPluginWarning), pytest.raises(registry.CodecConflictError) as caught:
+    with pytest.warns(PluginWarning), pytest.raises(CodecConflictError) as caught:
         registry.codec_for_strategy("shared/strategy")
     message = str(caught.value)
     assert "'sharer-a'" in message and "'sharer-b'" in message
@@ -187,3 +200,74 @@ def test_builtin_strategy_table_matches_the_codecs() -> None:
     for name, value in registry.BUILTINS.items():
         module, attribute = value.split(":")
         assert getattr(importlib.import_module(module), attribute).name == name
+
+
+class Rot(Codec):
+    """A codec defined in the application (no distribution, no entry point)."""
+
+    name = "app-rot"
+    strategy = "example-app/rot"
+
+    def __init__(self, keys: KeySet, *, shift: int = 1) -> None:
+        super().__init__(keys)
+        self._secret = derive_key(keys.primary)
+        self._shift = shift
+
+    def encrypt(self, plaintext: bytes) -> bytes:
+        return bytes((b + self._shift) % 256 for b in plaintext) + self._secret[:4]
+
+    def decrypt(self, ciphertext: bytes) -> bytes:
+        if ciphertext[-4:] != self._secret[:4]:
+            raise self.failure()
+        return bytes((b - self._shift) % 256 for b in ciphertext[:-4])
+
+
+@pytest.fixture
+def registered() -> Iterator[type[Codec]]:
+    register_codec(Rot)
+    yield Rot
+    unregister_codec(Rot.name)
+
+
+def test_a_codec_object_encrypts_and_other_formats_open_with_the_fallback_keys() -> None:
+    old = Encryptor("old key").encrypt({"v": 0})
+    box = Encryptor(Rot(KeySet.build("app key"), shift=3), fallback_keys=["old key"])
+    sealed = box.encrypt({"v": 1})
+    assert sealed["__STRATEGY__"] == "example-app/rot"
+    assert box.decrypt(sealed) == {"v": 1} and box.decrypt(old) == {"v": 0}
+    assert Encryptor(codec=Rot(KeySet.build("app key"), shift=3)).decrypt(sealed) == {"v": 1}
+    with pytest.raises(ConfigError, match="holds its own keys"):
+        Encryptor("k", codec=Rot(KeySet.build("app key")))
+    with pytest.raises(ConfigError, match="once"):
+        Encryptor(Rot(KeySet.build("app key")), codec="aes-gcm")
+
+
+def test_a_registered_codec_is_chosen_by_name_and_opens_its_strategy(
+    registered: type[Codec],
+) -> None:
+    writer = Encryptor("app key", codec="app-rot", codec_options={"shift": 7})
+    sealed = writer.encrypt([1, 2])
+    assert Encryptor("app key", codec="app-rot", codec_options={"shift": 7}).decrypt(sealed)
+    assert "app-rot" in available_codecs()
+    assert available_codecs()["app-rot"].distribution is None
+    with pytest.raises(ConfigError, match="did you mean 'shift'"):
+        Encryptor("app key", codec="app-rot", codec_options={"shfit": 7})
+    register_codec(Rot)  # again: nothing happens
+
+
+@pytest.mark.parametrize(
+    ("name", "strategy", "phrase"),
+    [
+        ("secretbox", "example-app/x", "already taken"),
+        ("app-x", "inngest/libsodium", "built-in strategy"),
+        ("app-x", "inngest-codecs/aes-256-gcm", "built-in strategy"),
+        ("app-x", "example-app/rot", "already opened by codec 'app-rot'"),
+    ],
+)
+def test_registration_follows_the_trust_rules(
+    registered: type[Codec], name: str, strategy: str, phrase: str
+) -> None:
+    impostor = type("Impostor", (Rot,), {"name": name, "strategy": strategy})
+    with pytest.raises(CodecConflictError, match=phrase):
+        register_codec(impostor)
+    assert registry.codec_class("secretbox").__module__ == "inngest_codecs.codecs.secretbox"

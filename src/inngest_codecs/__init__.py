@@ -5,14 +5,43 @@ from __future__ import annotations
 from .codec import Codec
 from .encryptor import Encryptor
 from .errors import (
+    CodecConflictError,
     CodecError,
+    ConfigError,
+    DecompressionError,
     DecryptionError,
     EncodingError,
+    EncryptionError,
+    InngestAPIError,
+    InngestAuthError,
+    InngestNotFoundError,
+    InngestUnavailableError,
     KeyConfigError,
+    KeyRevokedError,
+    OffloadError,
+    PayloadTooLargeError,
+    PluginWarning,
+    StoredObjectAlteredError,
+    StoredObjectMissingError,
+    StoreError,
+    TenantRevokedError,
     UnknownCodecError,
+    UnknownCompressionError,
+    UnknownPluginError,
+    UnknownStoreError,
+    UnknownTenantError,
 )
 from .keys import Key, KeySet
-from .registry import CodecInfo, available_codecs, load_codec
+from .registry import (
+    CodecInfo,
+    available_codecs,
+    available_stores,
+    load_codec,
+    open_store,
+    register_codec,
+    unregister_codec,
+)
+from .tenants import TenantRouter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,17 +60,42 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "Codec",
+    "CodecConflictError",
     "CodecError",
     "CodecInfo",
+    "ConfigError",
+    "DecompressionError",
     "DecryptionError",
     "EncodingError",
+    "EncryptionError",
     "EncryptionMiddleware",
     "Encryptor",
+    "InngestAPIError",
+    "InngestAuthError",
+    "InngestNotFoundError",
+    "InngestUnavailableError",
     "Key",
     "KeyConfigError",
+    "KeyRevokedError",
     "KeySet",
+    "OffloadError",
+    "PayloadTooLargeError",
+    "PluginWarning",
+    "StoreError",
+    "StoredObjectAlteredError",
+    "StoredObjectMissingError",
+    "TenantRevokedError",
+    "TenantRouter",
     "UnknownCodecError",
+    "UnknownCompressionError",
+    "UnknownPluginError",
+    "UnknownStoreError",
+    "UnknownTenantError",
     "available_codecs",
+    "available_stores",
     "load_codec",
+    "open_store",
+    "register_codec",
+    "unregister_codec",
 ]
 __version__ = "0.1.0"

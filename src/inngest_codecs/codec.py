@@ -1,8 +1,10 @@
 """The Codec protocol: bytes in, bytes out, under a set of keys.
 
 **Writing a codec.** Subclass [`Codec`][], set the two class attributes and implement the two
-methods, then declare the class in your distribution's metadata under the
-entry-point group ``inngest_codecs.codecs``:
+methods. Then either pass an instance to [`Encryptor`][inngest_codecs.Encryptor]
+(``Encryptor(MyCodec(...))``), register the class in-process with
+[`register_codec`][inngest_codecs.register_codec], or declare it in your
+distribution's metadata under the entry-point group ``inngest_codecs.codecs``:
 
 ```toml
 [project.entry-points."inngest_codecs.codecs"]
@@ -18,9 +20,13 @@ The entry-point name must equal ``name``. The contract:
 - ``opens`` lists further strategies the codec can decrypt (older formats).
 - ``authenticated`` is ``False`` only for formats that cannot detect altered
   data (legacy formats kept for migration).
-- The constructor receives a [`KeySet`][] and the
-  codec-specific keyword options a user passed; reject unknown options and
-  unusable keys with [`KeyConfigError`][].
+- ``key_kind`` is the kind of key the codec takes: ``"secret"`` (key material,
+  the default) or ``"reference"`` (the id of a key held by a service, such as a
+  KMS key ARN). The codec only ever receives keys of its kind.
+- The constructor receives a [`KeySet`][] and the codec-specific keyword
+  options a user passed (``codec_options``); the base class refuses options
+  the constructor does not take with a [`ConfigError`][inngest_codecs.ConfigError]
+  naming the closest one. Refuse unusable keys with [`KeyConfigError`][].
 - ``encrypt`` always uses ``keys.primary`` and must never produce the same
   output twice for the same input (random nonces).
 - ``decrypt`` tries ``keys.decryption_keys`` and raises
@@ -38,10 +44,11 @@ The entry-point name must equal ``name``. The contract:
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .errors import DecryptionError
-from .keys import KeySet
+from .errors import ConfigError, DecryptionError
+from .keys import SECRET, Key, KeyKind, KeySet
 
 
 class Codec(abc.ABC):
@@ -51,10 +58,11 @@ class Codec(abc.ABC):
     strategy: str
     opens: ClassVar[tuple[str, ...]] = ()
     authenticated: ClassVar[bool] = True
+    key_kind: ClassVar[KeyKind] = SECRET
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         if options:
-            raise TypeError(f"codec {self.name!r} takes no option(s) {sorted(options)}")
+            raise ConfigError(_unknown_options(type(self), sorted(options)))
         self.keys = keys
 
     @abc.abstractmethod
@@ -65,10 +73,29 @@ class Codec(abc.ABC):
     def decrypt(self, ciphertext: bytes) -> bytes:
         """Decrypt with the first key that opens ``ciphertext``."""
 
+    @classmethod
+    def with_options(cls, keys: KeySet, options: Mapping[str, Any]) -> Codec:
+        """An instance for ``keys``; an option the constructor does not take is a
+        [`ConfigError`][inngest_codecs.ConfigError] naming the closest one."""
+        taken = _option_names(cls)
+        if taken is not None:
+            unknown = sorted(set(options) - set(taken))
+            if unknown:
+                raise ConfigError(_unknown_options(cls, unknown))
+        return cls(keys, **options)
+
+    @classmethod
+    def key_id(cls, key: Key) -> str:
+        """What this codec calls ``key`` in envelopes and messages (no secret in it).
+
+        The key's fingerprint, unless the codec's format has ids of its own.
+        """
+        return key.fingerprint
+
     @property
     def key_ids(self) -> tuple[str, ...]:
-        """Short one-way identifiers of the decryption keys, for messages."""
-        return self.keys.key_ids
+        """The key ids of the decryption keys, primary first, for messages."""
+        return tuple(self.key_id(key) for key in self.keys.decryption_keys)
 
     def failure(
         self, message: str = "no configured key opens this value", *, permanent: bool = False
@@ -100,3 +127,28 @@ class Codec(abc.ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} keys={self.keys!r}>"
+
+
+def _option_names(codec: type[Codec], *, named_only: bool = False) -> list[str] | None:
+    """The keyword options a codec's constructor names; None when it also takes any other
+    (``**options``, passed on to this class, which refuses them), unless ``named_only``."""
+    import inspect
+
+    parameters = list(inspect.signature(codec.__init__).parameters.values())
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters)
+    if takes_any and codec.__init__ is not Codec.__init__ and not named_only:
+        return None
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in parameters if p.kind in kinds and p.name not in ("self", "keys")]
+
+
+def _unknown_options(codec: type[Codec], given: list[str]) -> str:
+    import difflib  # only when an option is wrong
+
+    taken = _option_names(codec, named_only=True) or []
+    hints = []
+    for name in given:
+        close = difflib.get_close_matches(name, taken, n=1, cutoff=0.6)
+        hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    offered = f"it takes {', '.join(taken)}" if taken else "it takes none"
+    return f"codec {codec.name!r} has no option {', '.join(hints)}; {offered}"

@@ -18,7 +18,7 @@ import sys
 import threading
 from types import ModuleType
 
-from .errors import DecompressionError, UnknownCodecError
+from .errors import DecompressionError, UnknownCompressionError
 
 ZSTD = "zstd"
 SUFFIX = "+" + ZSTD
@@ -38,7 +38,7 @@ def check(name: str | None) -> str | None:
     """``name`` when it is a supported compression (``"zstd"``), ``None`` for none."""
     if name is None or name == ZSTD:
         return name
-    raise UnknownCodecError(f"no compression named {name!r}; supported: {ZSTD!r}, or None")
+    raise UnknownCompressionError(f"no compression named {name!r}; supported: {ZSTD!r}, or None")
 
 
 @functools.cache

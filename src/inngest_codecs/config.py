@@ -1,11 +1,12 @@
-"""One settings model for every way of configuring the package.
+"""One settings class for every way of configuring the package.
 
-Each setting has one canonical name, used as the keyword argument of
-``EncryptionMiddleware.factory``, as the key of a configuration mapping
-(``from_config``), and, upper-cased behind ``INNGEST_ENCRYPTION_``, as an
-environment variable (``from_env``); the command line uses it as a flag where
-the setting applies there. `SETTINGS` is the table; docs/configuration.md
-shows it, generated from here.
+Each setting is declared once, as an attribute of [`EncryptionSettings`][]: its
+type, default, parser (``kind``), command-line flag and doc line. Its name is
+the keyword argument of ``EncryptionMiddleware.factory``, the key of a
+configuration mapping (``from_config``), and, upper-cased behind
+``INNGEST_ENCRYPTION_``, the environment variable (``from_env``). `SETTINGS`
+lists them; docs/configuration.md shows the table, generated from here. The
+settings build what they describe: the Encryptor, the tenant router, the size guard.
 
 Values are checked when the settings are built, at start-up: a mistake raises
 [`KeyConfigError`][] naming the setting and what it
@@ -17,183 +18,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-from . import config_values
+from . import registry
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
-from .encryptor import DEFAULT_EVENT_FIELD, Encryptor
-from .errors import KeyConfigError
-from .limits import (
+from .config_values import ENV_PREFIX, REQUIRED, Setting
+from .encryptor import DEFAULT_CODEC, DEFAULT_EVENT_FIELD, Encryptor
+from .errors import ConfigError, KeyConfigError
+from .for_inngest.limits import (
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RUN_STATE_BYTES,
     DEFAULT_MAX_STEP_OUTPUT_BYTES,
+    SizeGuard,
     SizeLimits,
 )
-from .tenants import TenantFrom
+from .indexer import BlindIndex, Indexer
+from .keys import KeySet
+from .offload.store import Store
+from .tenants import TenantFrom, TenantRouter, UnknownTenants, check_tenant_keys
 
-ENV_PREFIX = "INNGEST_ENCRYPTION_"
 ENV_KEY = ENV_PREFIX + "KEY"
 ENV_FALLBACK_KEYS = ENV_PREFIX + "FALLBACK_KEYS"
 ENV_CODEC = ENV_PREFIX + "CODEC"
-
-
-class Setting(NamedTuple):
-    """One setting: its name, what it takes, its default, where it can be set."""
-
-    name: str
-    kind: str  # how it is read and checked: see _READERS
-    default: Any
-    help: str
-    cli: str | None = None
-    aliases: tuple[str, ...] = ()
-    choices: tuple[str, ...] = ()
-
-    @property
-    def env(self) -> str:
-        """The environment variable (``event_encryption_field`` keeps its short old name)."""
-        short = "EVENT_FIELD" if self.name == "event_encryption_field" else self.name.upper()
-        return ENV_PREFIX + short
-
-
-REQUIRED = object()
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "key",
-        "key",
-        REQUIRED,
-        "the key that encrypts (and decrypts)",
-        cli="--key",
-        aliases=("secret_key",),
-    ),
-    Setting(
-        "fallback_keys",
-        "keys",
-        (),
-        "older keys, tried when decrypting only",
-        cli="--fallback-key",
-        aliases=("fallback_decryption_keys",),
-    ),
-    Setting(
-        "codec",
-        "name",
-        "secretbox",
-        "the codec that encrypts (any installed codec name)",
-        cli="--codec",
-    ),
-    Setting(
-        "codec_options",
-        "mapping",
-        None,
-        "options passed to the codec",
-        cli="--codec-option",
-        aliases=("options",),
-    ),
-    Setting("decrypt_only", "bool", False, "decrypt what arrives, encrypt nothing new"),
-    Setting(
-        "event_encryption_field",
-        "fields",
-        DEFAULT_EVENT_FIELD,
-        "event data field(s) encrypted on every event sent",
-    ),
-    Setting(
-        "encrypt_errors", "bool", False, "encrypt the message and stack of step and function errors"
-    ),
-    Setting(
-        "on_decryption_failure",
-        "choice",
-        "retry",
-        "what a value no key opens does to the run",
-        choices=("retry", "fail", "keep"),
-    ),
-    Setting(
-        "max_signature_age",
-        "seconds_or_off",
-        300.0,
-        "seconds a signed request stays acceptable (off: no check)",
-    ),
-    Setting(
-        "max_clock_skew", "seconds", 300.0, "seconds a request's signature may lie in the future"
-    ),
-    Setting("cache_size", "count", 512, "opened values whose plaintext is remembered"),
-    Setting(
-        "compression",
-        "optional_choice",
-        None,
-        "compress values before encryption when that saves bytes",
-        cli="--compression",
-        choices=("zstd",),
-    ),
-    Setting(
-        "uncompressed",
-        "names",
-        (),
-        "event fields and step ids whose values are never compressed",
-    ),
-    Setting(
-        "max_decompressed_bytes",
-        "bytes",
-        DEFAULT_MAX_DECOMPRESSED_BYTES,
-        "the most one compressed value may decompress to",
-    ),
-    Setting(
-        "offload_over",
-        "bytes_or_off",
-        None,
-        "values whose envelope would be larger go to offload_store",
-    ),
-    Setting(
-        "offload_store",
-        "optional_name",
-        None,
-        "URL of the object store for large values (needed to read them too)",
-        cli="--offload-store",
-    ),
-    Setting(
-        "max_step_output_bytes",
-        "bytes_or_off",
-        DEFAULT_MAX_STEP_OUTPUT_BYTES,
-        "refuse a step or function output larger than this, as sent",
-    ),
-    Setting(
-        "max_event_bytes",
-        "bytes_or_off",
-        DEFAULT_MAX_EVENT_BYTES,
-        "refuse an event larger than this, as sent",
-    ),
-    Setting(
-        "max_run_state_bytes",
-        "bytes_or_off",
-        DEFAULT_MAX_RUN_STATE_BYTES,
-        "refuse an output that takes a run's state over this",
-    ),
-    Setting(
-        "tenant_keys",
-        "tenant_keys",
-        None,
-        "each tenant's own key (or key, fallback_keys, codec, codec_options)",
-    ),
-    Setting(
-        "tenant_from",
-        "tenant_from",
-        None,
-        "where an event names its tenant: a dotted path such as data.tenant_id",
-    ),
-    Setting(
-        "revoked_key_ids",
-        "names",
-        (),
-        "key ids whose values are refused for good (crypto-shredding)",
-    ),
-    Setting(
-        "allow_plaintext_ai_infer",
-        "bool",
-        False,
-        "let step.ai.infer send its body and API key to Inngest in plaintext",
-    ),
-)
-BY_NAME = {s.name: s for s in SETTINGS}
-_ALIASES = {alias: s.name for s in SETTINGS for alias in s.aliases}
 
 
 def _hint(name: str, known: Sequence[str]) -> str:
@@ -203,40 +49,130 @@ def _hint(name: str, known: Sequence[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(known))}"
 
 
-def _read(setting: Setting, value: Any, where: str, from_text: bool) -> Any:
-    if setting.kind in ("choice", "optional_choice"):
-        reader = config_values.choice(setting.choices, setting.kind == "optional_choice")
-    else:
-        reader = config_values.READERS[setting.kind]
-    return reader(value, where, from_text)
-
-
 class EncryptionSettings:
-    """Checked values of every setting in `SETTINGS`, as read-only attributes."""
+    """Checked values of every setting, as read-only attributes; the builders of what they
+    describe."""
 
-    key: Any
-    fallback_keys: tuple[str | bytes, ...]
-    codec: str
-    codec_options: dict[str, Any]
-    decrypt_only: bool
-    event_encryption_field: tuple[str, ...]
-    encrypt_errors: bool
-    on_decryption_failure: str
-    max_signature_age: float | None
-    max_clock_skew: float
-    cache_size: int
-    compression: str | None
-    uncompressed: tuple[str, ...]
-    max_decompressed_bytes: int
-    offload_over: int | None
-    offload_store: str | None
-    max_step_output_bytes: int | None
-    max_event_bytes: int | None
-    max_run_state_bytes: int | None
-    tenant_keys: dict[str, Any] | None
-    tenant_from: TenantFrom | None
-    revoked_key_ids: tuple[str, ...]
-    allow_plaintext_ai_infer: bool
+    key: Setting[Any] = Setting(
+        "key",
+        REQUIRED,
+        "the key that encrypts (and decrypts)",
+        cli="--key",
+        aliases=("secret_key",),
+    )
+    fallback_keys: Setting[tuple[Any, ...]] = Setting(
+        "keys",
+        (),
+        "older keys, tried when decrypting only",
+        cli="--fallback-key",
+        aliases=("fallback_decryption_keys",),
+    )
+    codec: Setting[str] = Setting(
+        "name", DEFAULT_CODEC, "the codec that encrypts (any installed codec name)", cli="--codec"
+    )
+    codec_options: Setting[dict[str, Any]] = Setting(
+        "mapping",
+        None,
+        "options passed to the codec, and only to it",
+        cli="--codec-option",
+        aliases=("options",),
+    )
+    decrypt_only: Setting[bool] = Setting(
+        "bool", False, "decrypt what arrives, encrypt nothing new"
+    )
+    event_encryption_field: Setting[tuple[str, ...]] = Setting(
+        "fields", DEFAULT_EVENT_FIELD, "event data field(s) encrypted on every event sent"
+    )
+    encrypt_errors: Setting[bool] = Setting(
+        "bool", False, "encrypt the message and stack of step and function errors"
+    )
+    on_decryption_failure: Setting[str] = Setting(
+        "choice",
+        "retry",
+        "what a value no key opens does to the run",
+        choices=("retry", "fail", "keep"),
+    )
+    max_signature_age: Setting[float | None] = Setting(
+        "seconds_or_off", 300.0, "seconds a signed request stays acceptable (off: no check)"
+    )
+    max_clock_skew: Setting[float] = Setting(
+        "seconds", 300.0, "seconds a request's signature may lie in the future"
+    )
+    cache_size: Setting[int] = Setting("count", 512, "opened values whose plaintext is remembered")
+    compression: Setting[str | None] = Setting(
+        "optional_choice",
+        None,
+        "compress values before encryption when that saves bytes",
+        cli="--compression",
+        choices=("zstd",),
+    )
+    uncompressed: Setting[tuple[str, ...]] = Setting(
+        "names", (), "event fields and step ids whose values are never compressed"
+    )
+    max_decompressed_bytes: Setting[int] = Setting(
+        "bytes", DEFAULT_MAX_DECOMPRESSED_BYTES, "the most one compressed value may decompress to"
+    )
+    offload_over: Setting[int | None] = Setting(
+        "bytes_or_off", None, "values whose envelope would be larger go to offload_store"
+    )
+    offload_store: Setting[str | Store | None] = Setting(
+        "store",
+        None,
+        "the object store for large values (needed to read them too)",
+        cli="--offload-store",
+    )
+    max_step_output_bytes: Setting[int | None] = Setting(
+        "bytes_or_off",
+        DEFAULT_MAX_STEP_OUTPUT_BYTES,
+        "refuse a step or function output larger than this, as sent",
+    )
+    max_event_bytes: Setting[int | None] = Setting(
+        "bytes_or_off", DEFAULT_MAX_EVENT_BYTES, "refuse an event larger than this, as sent"
+    )
+    max_run_state_bytes: Setting[int | None] = Setting(
+        "bytes_or_off",
+        DEFAULT_MAX_RUN_STATE_BYTES,
+        "refuse an output that takes a run's state over this",
+    )
+    tenant_keys: Setting[dict[str, Any] | None] = Setting(
+        "tenant_keys",
+        None,
+        "each tenant's own key (or key, fallback_keys, codec, codec_options)",
+    )
+    tenant_from: Setting[TenantFrom | None] = Setting(
+        "tenant_from",
+        None,
+        "where an event names its tenant: a dotted path such as data.tenant_id",
+    )
+    unknown_tenants: Setting[UnknownTenants] = Setting(
+        "choice",
+        "refuse",
+        "what a tenant id without a key gets: refused, or the default key",
+        choices=("refuse", "default"),
+    )
+    revoked_tenants: Setting[tuple[str, ...]] = Setting(
+        "names", (), "tenants erased for good: nothing is read or written for them"
+    )
+    revoked_key_ids: Setting[tuple[str, ...]] = Setting(
+        "names", (), "key ids whose values are refused for good, wherever the key is configured"
+    )
+    allow_plaintext_ai_infer: Setting[bool] = Setting(
+        "bool", False, "let step.ai.infer send its body and API key to Inngest in plaintext"
+    )
+    indexes: Setting[tuple[BlindIndex, ...]] = Setting(
+        "indexes",
+        None,
+        "blind indexes: a keyed tag of an encrypted value, written to a plain field "
+        "(see flow-control.md)",
+    )
+    index_key: Setting[str | bytes | None] = Setting(
+        "optional_key", None, "the key index keys derive from (default: the encryption key)"
+    )
+    index_next_key: Setting[str | bytes | None] = Setting(
+        "optional_key",
+        None,
+        "while the index key changes, the next one: each index also writes next_to",
+    )
 
     def __init__(
         self,
@@ -256,9 +192,9 @@ class EncryptionSettings:
             name = _ALIASES.get(raw_name, raw_name)
             if name not in BY_NAME:
                 hint = _hint(raw_name, [*BY_NAME, *_ALIASES])
-                raise KeyConfigError(f"unknown setting {label(raw_name)}{hint}")
+                raise ConfigError(f"unknown setting {label(raw_name)}{hint}")
             if name in given:
-                raise KeyConfigError(
+                raise ConfigError(
                     f"{label(name)} is given twice (as {label(given[name][0])} and "
                     f"{label(raw_name)})"
                 )
@@ -266,12 +202,12 @@ class EncryptionSettings:
         for setting in SETTINGS:
             if setting.name in given:
                 raw_name, value = given[setting.name]
-                value = _read(setting, value, label(raw_name), text)
+                value = setting.read(value, label(raw_name), text)
             elif setting.default is REQUIRED:
                 raise KeyConfigError(f"the setting {label(setting.name)} is missing")
             else:
-                value = _read(setting, setting.default, setting.name, False)
-            object.__setattr__(self, setting.name, value)
+                value = setting.read(setting.default, setting.name, False)
+            self.__dict__[setting.name] = value
 
     @classmethod
     def from_env(
@@ -293,7 +229,7 @@ class EncryptionSettings:
             if not variable.startswith(ENV_PREFIX):
                 continue
             if variable not in by_env:
-                raise KeyConfigError(f"unknown variable {variable}{_hint(variable, list(by_env))}")
+                raise ConfigError(f"unknown variable {variable}{_hint(variable, list(by_env))}")
             if text.strip():
                 values[by_env[variable]] = text
         given = {name: value for name, value in (overrides or {}).items() if value is not None}
@@ -313,33 +249,87 @@ class EncryptionSettings:
     def from_mapping(cls, config: Mapping[str, Any]) -> EncryptionSettings:
         """Settings from a mapping, as loaded from TOML, YAML or JSON."""
         if not isinstance(config, Mapping):
-            raise KeyConfigError(
-                f"the configuration must be a mapping, not {type(config).__name__}"
-            )
+            raise ConfigError(f"the configuration must be a mapping, not {type(config).__name__}")
         return cls(config, text=True)
 
-    def encryptor(self) -> Encryptor:
-        """An Encryptor built from these settings (raises on a bad key or codec now)."""
+    def encryptor(self, **keys: Any) -> Encryptor:
+        """The default Encryptor (raises on a bad key or codec now).
+
+        ``keys`` (``key``, ``fallback_keys``, ``codec``, ``codec_options``) replace
+        these settings' own: the tenant router builds each tenant's Encryptor so,
+        and every other setting is shared.
+        """
+        chosen = {
+            "key": self.key,
+            "fallback_keys": self.fallback_keys,
+            "codec": self.codec,
+            "codec_options": self.codec_options,
+            **keys,
+        }
         return Encryptor(
-            self.key,
-            codec=self.codec,
-            fallback_keys=self.fallback_keys,
+            chosen["key"],
+            codec=chosen["codec"],
+            fallback_keys=chosen["fallback_keys"],
+            codec_options=chosen["codec_options"],
             cache_size=self.cache_size,
             compression=self.compression,
             max_decompressed_bytes=self.max_decompressed_bytes,
             offload_over=self.offload_over,
             offload_store=self.offload_store,
-            tenant_keys=self.tenant_keys,
             revoked_key_ids=self.revoked_key_ids,
-            **self.codec_options,
+            name_key=self.tenant_keys is not None,
         )
 
-    @property
-    def size_limits(self) -> SizeLimits:
-        return SizeLimits(
-            max_step_output_bytes=self.max_step_output_bytes,
-            max_event_bytes=self.max_event_bytes,
-            max_run_state_bytes=self.max_run_state_bytes,
+    def tenants(self) -> TenantRouter:
+        """The tenant router: the default Encryptor, and one per tenant of ``tenant_keys``.
+
+        A tenant whose encrypting key is revoked (its id in ``revoked_key_ids``)
+        counts as revoked, like one listed in ``revoked_tenants``.
+        """
+        revoked = set(self.revoked_tenants)
+        members: dict[str, Encryptor] = {}
+        for tenant, spec in check_tenant_keys(self.tenant_keys or {}).items():
+            codec = spec.codec or self.codec
+            if self._is_revoked(spec.key, codec):
+                revoked.add(tenant)
+                continue
+            options = spec.codec_options
+            if options is None:
+                options = self.codec_options if codec == self.codec else {}
+            members[tenant] = self.encryptor(
+                key=spec.key, fallback_keys=spec.fallback_keys, codec=codec, codec_options=options
+            )
+        return TenantRouter(
+            self.encryptor(),
+            members,
+            revoked_tenants=revoked,
+            unknown_tenants=self.unknown_tenants,
+        )
+
+    def _is_revoked(self, key: object, codec: str) -> bool:
+        cls = registry.codec_class(codec)
+        primary = KeySet.build(key, kind=cls.key_kind).primary
+        ids = {primary.fingerprint, cls.key_id(primary)}
+        return not ids.isdisjoint(self.revoked_key_ids)
+
+    def indexer(self, tenants: TenantRouter) -> Indexer:
+        """The writer of the blind indexes' tags, with the keys of ``tenants``."""
+        return Indexer(
+            self.indexes,
+            tenants,
+            fields=self.event_encryption_field,
+            index_key=self.index_key,
+            next_key=self.index_next_key,
+        )
+
+    def size_guard(self) -> SizeGuard:
+        """A size guard for Inngest's limits as these settings set them."""
+        return SizeGuard(
+            SizeLimits(
+                max_step_output_bytes=self.max_step_output_bytes,
+                max_event_bytes=self.max_event_bytes,
+                max_run_state_bytes=self.max_run_state_bytes,
+            )
         )
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -352,36 +342,8 @@ class EncryptionSettings:
         )
 
 
-def _default_text(setting: Setting) -> str:
-    if setting.default is REQUIRED:
-        return "required"
-    if setting.default in ((), None):
-        return "none"
-    if isinstance(setting.default, bool):
-        return str(setting.default).lower()
-    if isinstance(setting.default, float) and setting.default.is_integer():
-        return f"{int(setting.default):,}"
-    if isinstance(setting.default, (int, float)):
-        return f"{setting.default:,}"
-    return f"`{setting.default}`"
-
-
-def settings_table() -> str:
-    """The Markdown table of every setting, as docs/configuration.md shows it."""
-    rows = [
-        "| setting | environment variable | command line | takes | default | what it does |",
-        "|---|---|---|---|---|---|",
-    ]
-    for s in SETTINGS:
-        name = f"`{s.name}`" + "".join(f" (or `{alias}`)" for alias in s.aliases)
-        takes = (
-            f"one of {', '.join(s.choices)}"
-            if s.kind == "choice"
-            else f"{', '.join(s.choices)}, or off (None)"
-            if s.kind == "optional_choice"
-            else config_values.KIND_TEXT[s.kind]
-        )
-        cli = f"`{s.cli}`" if s.cli else "—"
-        default = _default_text(s)
-        rows.append(f"| {name} | `{s.env}` | {cli} | {takes} | {default} | {s.help} |")
-    return "\n".join(rows) + "\n"
+SETTINGS: tuple[Setting[Any], ...] = tuple(
+    value for value in vars(EncryptionSettings).values() if isinstance(value, Setting)
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+_ALIASES = {alias: s.name for s in SETTINGS for alias in s.aliases}

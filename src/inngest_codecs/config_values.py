@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
-from .errors import KeyConfigError
+from .errors import ConfigError, KeyConfigError
+from .indexer import read_indexes
 from .keys import KeySet
+from .offload.store import Store
 from .tenants import TenantFrom, tenant_spec
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -32,7 +34,7 @@ def parse_bool(text: str, name: str) -> bool:
         return True
     if lowered in _FALSE:
         return False
-    raise KeyConfigError(f"{name} must be true or false (or 1/0, yes/no, on/off)")
+    raise ConfigError(f"{name} must be true or false (or 1/0, yes/no, on/off)")
 
 
 # Readers: (value, where, from_text) -> checked value. ``where`` names the
@@ -61,7 +63,7 @@ def _keys(value: Any, where: str, from_text: bool) -> tuple[str | bytes, ...]:
 
 def _name(value: Any, where: str, from_text: bool) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise KeyConfigError(f"{where} must be a non-empty str")
+        raise ConfigError(f"{where} must be a non-empty str")
     return value.strip()
 
 
@@ -74,9 +76,9 @@ def _mapping(value: Any, where: str, from_text: bool) -> dict[str, Any]:
 
             value = json.loads(value) if value.strip() else {}
         except ValueError:
-            raise KeyConfigError(f"{where} must be a JSON object") from None
+            raise ConfigError(f"{where} must be a JSON object") from None
     if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-        raise KeyConfigError(f"{where} must be a mapping of option names to values")
+        raise ConfigError(f"{where} must be a mapping of option names to values")
     return dict(value)
 
 
@@ -84,16 +86,16 @@ def _bool(value: Any, where: str, from_text: bool) -> bool:
     if from_text and isinstance(value, str):
         return parse_bool(value, where)
     if not isinstance(value, bool):
-        raise KeyConfigError(f"{where} must be true or false, not {type(value).__name__}")
+        raise ConfigError(f"{where} must be true or false, not {type(value).__name__}")
     return value
 
 
 def _fields(value: Any, where: str, from_text: bool) -> tuple[str, ...]:
     names = split_keys(value) if isinstance(value, str) else value
     if not isinstance(names, (list, tuple)) or not names:
-        raise KeyConfigError(f"{where} must be a field name or a list of field names")
+        raise ConfigError(f"{where} must be a field name or a list of field names")
     if not all(isinstance(n, str) and n.strip() for n in names):
-        raise KeyConfigError(f"{where} must hold non-empty field names")
+        raise ConfigError(f"{where} must hold non-empty field names")
     return tuple(n.strip() for n in names)
 
 
@@ -104,7 +106,7 @@ def _number(value: Any, where: str, from_text: bool, *, integer: bool) -> float:
     kinds = (int,) if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds) or not value >= 0:
         what = "a whole number" if integer else "a number of seconds"
-        raise KeyConfigError(f"{where} must be {what}, 0 or more")
+        raise ConfigError(f"{where} must be {what}, 0 or more")
     return value
 
 
@@ -126,7 +128,7 @@ def _count(value: Any, where: str, from_text: bool) -> int:
 def _bytes(value: Any, where: str, from_text: bool) -> int:
     size = _count(value, where, from_text)
     if size == 0:
-        raise KeyConfigError(f"{where} must be a number of bytes, 1 or more")
+        raise ConfigError(f"{where} must be a number of bytes, 1 or more")
     return size
 
 
@@ -139,12 +141,21 @@ def _optional_name(value: Any, where: str, from_text: bool) -> str | None:
     return None if value is None else _name(value, where, from_text)
 
 
+def _store(value: Any, where: str, from_text: bool) -> str | Store | None:
+    """A store URL, or a `Store` object as it is (with its own client and settings)."""
+    if isinstance(value, Store):
+        return value
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where} must be a store URL or a Store object")
+    return _optional_name(value, where, from_text)
+
+
 def _names(value: Any, where: str, from_text: bool) -> tuple[str, ...]:
     if value is None:
         return ()
     names = split_keys(value) if isinstance(value, str) else value
     if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
-        raise KeyConfigError(f"{where} must be a list of str")
+        raise ConfigError(f"{where} must be a list of str")
     return tuple(names)
 
 
@@ -153,8 +164,12 @@ def _tenant_keys(value: Any, where: str, from_text: bool) -> dict[str, Any] | No
         return None
     tenants = _mapping(value, where, from_text)
     for tenant, spec in tenants.items():
-        _key(tenant_spec(tenant, spec)["key"], f"{where}[{tenant!r}]", from_text)
+        _key(tenant_spec(tenant, spec).key, f"{where}[{tenant!r}]", from_text)
     return tenants
+
+
+def _optional_key(value: Any, where: str, from_text: bool) -> Any:
+    return None if value is None else _key(value, where, from_text)
 
 
 def _tenant_from(value: Any, where: str, from_text: bool) -> TenantFrom | None:
@@ -171,7 +186,7 @@ def choice(choices: tuple[str, ...], optional: bool) -> Callable[[Any, str, bool
             return None
         if value not in choices:
             allowed = ", ".join(choices) + (", or None (off)" if optional else "")
-            raise KeyConfigError(f"{where} must be one of {allowed}")
+            raise ConfigError(f"{where} must be one of {allowed}")
         return str(value)
 
     return read
@@ -190,9 +205,12 @@ READERS: dict[str, Callable[[Any, str, bool], Any]] = {
     "bytes": _bytes,
     "bytes_or_off": _bytes_or_off,
     "optional_name": _optional_name,
+    "store": _store,
     "names": _names,
     "tenant_keys": _tenant_keys,
     "tenant_from": _tenant_from,
+    "optional_key": _optional_key,
+    "indexes": read_indexes,
 }
 
 
@@ -209,8 +227,59 @@ KIND_TEXT = {
     "bytes": "bytes",
     "bytes_or_off": "bytes, or off (None)",
     "optional_name": "str, or none",
+    "store": "URL (in code, also a Store object), or none",
     "names": "list of str (text: comma-separated)",
     "tenant_keys": "mapping of tenant id to key (text: a JSON object)",
     "tenant_from": "dotted path (in code, also a function of the event)",
+    "optional_key": "str or bytes, or none",
+    "indexes": "mapping of index name to from, to, normalize, next_to, bytes (text: JSON)",
 }
 """How the settings table describes what each kind takes."""
+
+ENV_PREFIX = "INNGEST_ENCRYPTION_"
+T = TypeVar("T")
+REQUIRED: Any = object()
+
+
+class Setting(Generic[T]):
+    """One setting, declared as an attribute of [`EncryptionSettings`][]: what it takes
+    (``kind``: see `config_values.READERS`), its default, its doc line, where it can be set."""
+
+    def __init__(
+        self,
+        kind: str,
+        default: Any,
+        help: str,
+        *,
+        cli: str | None = None,
+        aliases: tuple[str, ...] = (),
+        choices: tuple[str, ...] = (),
+    ) -> None:
+        self.kind, self.default, self.help = kind, default, help
+        self.cli, self.aliases, self.choices = cli, aliases, choices
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Setting[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> T: ...
+    def __get__(self, instance: object, owner: type) -> Setting[T] | T:
+        if instance is None:
+            return self
+        raise AttributeError(self.name)  # values live in the instance's __dict__
+
+    @property
+    def env(self) -> str:
+        """The environment variable (``event_encryption_field`` keeps its short old name)."""
+        short = "EVENT_FIELD" if self.name == "event_encryption_field" else self.name.upper()
+        return ENV_PREFIX + short
+
+    def read(self, value: Any, where: str, from_text: bool) -> Any:
+        if self.kind in ("choice", "optional_choice"):
+            reader = choice(self.choices, self.kind == "optional_choice")
+        else:
+            reader = READERS[self.kind]
+        return reader(value, where, from_text)

@@ -14,13 +14,20 @@ from typing import TYPE_CHECKING, Any
 from . import envelope, registry, strictjson
 from .codec import Codec
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
-from .errors import CodecError, EncodingError
-from .keys import KeyInput, KeySet
+from .errors import (
+    CodecError,
+    ConfigError,
+    DecryptionError,
+    KeyConfigError,
+    KeyRevokedError,
+)
+from .keys import Key, KeyKind, KeySet, parse_keys
 from .layers import Layers, Opener
 
 if TYPE_CHECKING:
     from .offload.store import Store
 
+DEFAULT_CODEC = "secretbox"
 DEFAULT_EVENT_FIELD = "encrypted"
 _ENVELOPE_FIELDS = frozenset(envelope.FIELDS)
 CACHEABLE_SIZE = 1 << 20
@@ -64,31 +71,80 @@ def _cache_key(sealed: Mapping[str, Any]) -> tuple[Any, Any]:
     return sealed.get(envelope.STRATEGY, envelope.NO_STRATEGY), sealed.get(envelope.DATA)
 
 
+def _pool(own: KeySet | None, fallback_keys: object, kind: KeyKind) -> KeySet | None:
+    """A codec object's own keys, then the fallback keys given beside it."""
+    extra = parse_keys(fallback_keys, kind, "the fallback keys")
+    if own is None and not extra:
+        return None
+    every = tuple(dict.fromkeys((*(own.decryption_keys if own else ()), *extra)))
+    return KeySet(own.primary if own else every[0], every)
+
+
+class _Revocable:
+    """Opens with the live keys; a value only revoked keys open is refused for good."""
+
+    __slots__ = ("dead", "live", "strategy")
+
+    def __init__(self, live: Opener | None, dead: Opener | None, strategy: str) -> None:
+        self.live, self.dead, self.strategy = live, dead, strategy
+
+    def decrypt(self, ciphertext: bytes) -> bytes:
+        failure: DecryptionError | None = None
+        if self.live is not None:
+            try:
+                return self.live.decrypt(ciphertext)
+            except DecryptionError as error:
+                if error.permanent or self.dead is None:
+                    raise
+                failure = error
+        try:
+            self.dead.decrypt(ciphertext)  # type: ignore[union-attr]
+        except DecryptionError:
+            if failure is not None:
+                raise failure from None
+            raise DecryptionError(
+                "no configured key opens this value", strategy=self.strategy
+            ) from None
+        raise KeyRevokedError(
+            "the value opens only under a revoked key: it is erased",
+            strategy=self.strategy,
+            permanent=True,
+        )
+
+
 class Encryptor:
     """Encrypts JSON values into envelopes and opens envelopes of any installed codec."""
 
     def __init__(
         self,
-        key: KeyInput | list[KeyInput] | tuple[KeyInput, ...],
+        key: object = None,
         *,
-        codec: str = "secretbox",
-        fallback_keys: KeyInput | Sequence[KeyInput] | None = (),
+        codec: str | Codec | None = None,
+        fallback_keys: object = (),
+        codec_options: Mapping[str, Any] | None = None,
         cache_size: int = 0,
         compression: str | None = None,
         max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
         offload_over: int | None = None,
         offload_store: str | Store | None = None,
-        tenant_keys: Mapping[str, object] | None = None,
         revoked_key_ids: Sequence[str] = (),
-        **options: Any,
+        name_key: bool = False,
     ) -> None:
-        """``cache_size`` > 0 remembers the plaintext of that many recently made or
+        """``key`` is the key that encrypts (a list: the first encrypts, the rest are
+        fallbacks), or a [`Codec`][] object, which holds its own keys. ``codec`` is
+        a codec name (default ``"secretbox"``) or a [`Codec`][] object;
+        ``codec_options`` go to a codec chosen by name, and nothing else does.
+
+        Envelopes of other strategies open with the keys given here that are of
+        the kind their codec takes (see `inngest_codecs.keys`): a key reference
+        (a KMS key ARN) never opens a secretbox or aes-gcm value, and a secret key
+        never goes to a key service.
+
+        ``cache_size`` > 0 remembers the plaintext of that many recently made or
         opened envelopes, so a value opened again skips base64 and decryption
         (the JSON is still parsed afresh, so callers never share objects).
         Inngest sends every memoized step output again on every call of a run,
-        which is where this pays; an envelope this Encryptor just made is
-        remembered too, so the next call opens it from memory. The plaintext
-        stays in memory while cached.
+        which is where this pays. The plaintext stays in memory while cached.
 
         ``compression="zstd"`` compresses values of 1 KiB or more before
         encryption when that makes them smaller. Compressed values open whatever
@@ -98,15 +154,35 @@ class Encryptor:
         and returns a small envelope referring to it; a reader needs
         ``offload_store`` to open those.
 
-        ``tenant_keys`` maps tenant ids to their own keys (see `inngest_codecs.tenants`):
-        [`Encryptor.for_tenant`][] gives the Encryptor of a tenant, which shares every
-        other setting. With tenants, every envelope names the id of the key that
-        wrote it, and a value under a key listed in ``revoked_key_ids`` is refused
-        for good (crypto-shredding).
+        A value that opens only under a key whose id is in ``revoked_key_ids``
+        is refused for good ([`KeyRevokedError`][inngest_codecs.KeyRevokedError]):
+        revocation is decided by the key that actually opens a value.
+        ``name_key=True`` writes the encrypting key's id into every envelope
+        (``"__KEY__"``), so operator tools can find the key among many; it is a
+        hint, and never decides anything.
         """
-        self._keys = KeySet.build(key, fallback_keys)
+        if isinstance(key, Codec):
+            if codec is not None:
+                raise ConfigError("give the codec once: as the first argument or as codec=")
+            key, codec = None, key
+        self._revoked = frozenset(revoked_key_ids)
         self._cache = _PlaintextCache(cache_size) if cache_size > 0 else None
-        self._codec = registry.codec_class(codec)(self._keys, **options)
+        if isinstance(codec, Codec):
+            if key is not None or codec_options:
+                raise ConfigError(
+                    "a codec object holds its own keys and options; give keys for other "
+                    "formats as fallback_keys"
+                )
+            self._codec = codec
+            self._keys = _pool(getattr(codec, "keys", None), fallback_keys, codec.key_kind)
+            dead = None
+        else:
+            cls = registry.codec_class(codec or DEFAULT_CODEC)
+            self._keys = keys = KeySet.build(key, fallback_keys, kind=cls.key_kind)
+            live, dead = self._split(keys, cls)
+            if live is None or live.primary != keys.primary:
+                raise KeyConfigError("the encryption key's id is listed in revoked_key_ids")
+            self._codec = cls.with_options(live, codec_options or {})
         self._layers = Layers(
             self._codec,
             compression=compression,
@@ -114,40 +190,24 @@ class Encryptor:
             offload_over=offload_over,
             offload_store=offload_store,
         )
+        opener: Opener = self._codec
+        if dead is not None:
+            opener = _Revocable(self._codec, type(self._codec)(dead), self._codec.strategy)
         self._openers: dict[str, Opener] = {
-            strategy: self._codec for strategy in (self._codec.strategy, *self._codec.opens)
+            strategy: opener for strategy in (self._codec.strategy, *self._codec.opens)
         }
-        self._revoked = frozenset(revoked_key_ids)
-        self._own_ids = frozenset(self._codec.key_ids)
-        self._mark: str | None = None
-        self._tenants: dict[str, Encryptor] = {}
-        if tenant_keys is not None:
-            shared = dict(
-                codec=codec,
-                cache_size=cache_size,
-                compression=compression,
-                max_decompressed_bytes=max_decompressed_bytes,
-                offload_over=offload_over,
-                offload_store=offload_store,
-                revoked_key_ids=revoked_key_ids,
-            )
-            self._mark = self._codec.key_ids[0]
-            from . import tenants  # only where keys are chosen per tenant
+        self._mark = self._codec.key_ids[0] if name_key else None
 
-            for tenant, spec in tenants.check_tenant_keys(tenant_keys).items():
-                member = Encryptor(**{**shared, **tenants.tenant_spec(tenant, spec)})
-                member._mark = member._codec.key_ids[0]
-                self._tenants[tenant] = member
+    def _split(self, keys: KeySet | None, cls: type[Codec]) -> tuple[KeySet | None, KeySet | None]:
+        """``(live, revoked)``: the keys of the kind ``cls`` takes, by whether they are revoked."""
+        if keys is None:
+            return None, None
 
-    def for_tenant(self, tenant: str | None) -> Encryptor:
-        """The Encryptor of ``tenant``; this one (the default key) for no or an unknown tenant."""
-        if tenant is None:
-            return self
-        return self._tenants.get(tenant, self)
+        def revoked(key: Key) -> bool:
+            return key.fingerprint in self._revoked or cls.key_id(key) in self._revoked
 
-    @property
-    def tenants(self) -> tuple[str, ...]:
-        return tuple(self._tenants)
+        kind = cls.key_kind
+        return keys.of_kind(kind, lambda k: not revoked(k)), keys.of_kind(kind, revoked)
 
     @property
     def codec(self) -> Codec:
@@ -155,17 +215,29 @@ class Encryptor:
         return self._codec
 
     @property
-    def keys(self) -> KeySet:
+    def keys(self) -> KeySet | None:
+        """Every key this Encryptor holds, of every kind (None: a codec object without keys)."""
         return self._keys
 
     def _opener(self, strategy: str) -> Opener:
-        codec = self._openers.get(strategy)
-        if codec is None:
-            codec = self._layers.opener(strategy, self._opener)
-            if codec is None:
-                codec = registry.codec_for_strategy(strategy)(self._keys)
-            self._openers[strategy] = codec
-        return codec
+        opener = self._openers.get(strategy)
+        if opener is None:
+            opener = self._layers.opener(strategy, self._opener)
+            if opener is None:
+                cls = registry.codec_for_strategy(strategy)
+                live, dead = self._split(self._keys, cls)
+                if live is None and dead is None:
+                    raise DecryptionError(
+                        f"no configured key is of the kind codec {cls.name!r} takes "
+                        f"({cls.key_kind})",
+                        strategy=strategy,
+                    )
+                if dead is None:
+                    opener = cls(live)  # type: ignore[arg-type]  # live is set: see above
+                else:
+                    opener = _Revocable(None if live is None else cls(live), cls(dead), strategy)
+            self._openers[strategy] = opener
+        return opener
 
     def encrypt(self, value: object, *, compress: bool = True) -> dict[str, Any]:
         """The envelope holding ``value`` (any JSON value, including ``None``).
@@ -192,10 +264,7 @@ class Encryptor:
         """The plaintext of an envelope; any other value is returned as it is."""
         if not envelope.is_envelope(value):
             return value
-        if envelope.KEY_ID in value:  # type: ignore[operator]
-            from .tenants import check_key_id  # only envelopes written per tenant name a key
-
-            check_key_id(value[envelope.KEY_ID], self._own_ids, self._revoked)  # type: ignore[index]
+        envelope.key_hint(value)  # type: ignore[arg-type]  # refuses a malformed hint
         return strictjson.loads(self._plaintext(value))  # type: ignore[arg-type]
 
     def _plaintext(self, sealed: dict[str, Any]) -> bytes:
@@ -223,43 +292,6 @@ class Encryptor:
         except CodecError:
             return False
         return True
-
-    def encrypt_event_data(
-        self,
-        data: Mapping[str, Any],
-        field: str | Sequence[str] = DEFAULT_EVENT_FIELD,
-        *,
-        compress: bool = True,
-    ) -> dict[str, Any]:
-        """``data`` with ``data[field]`` (or each of several fields) encrypted; others stay plain.
-
-        A field that already holds an envelope these keys open is left as it is.
-        A value that only looks like one (``"__ENCRYPTED__": true`` beside other
-        data, or ciphertext no configured key opens) is encrypted like any other.
-        ``compress=False`` keeps these fields uncompressed whatever the setting.
-        """
-        fields = (field,) if isinstance(field, str) else field
-        sealed = dict(data)
-        for name in fields:
-            if name in sealed and not self.opens(sealed[name]):
-                sealed[name] = self.encrypt(sealed[name], compress=compress)
-        return sealed
-
-    def decrypt_event_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """``data`` with every field holding an envelope opened.
-
-        When ``data`` is itself one envelope, its plaintext (an object) is
-        merged over the plain fields beside the envelope's own.
-        """
-        if envelope.is_envelope(data):
-            opened = self.decrypt(data)
-            if not isinstance(opened, dict):
-                raise EncodingError(
-                    f"encrypted event data opened to {type(opened).__name__}, not an object"
-                )
-            plain = {k: v for k, v in data.items() if k not in envelope.FIELDS}
-            return {**plain, **opened}
-        return {k: self.decrypt(v) if envelope.is_envelope(v) else v for k, v in data.items()}
 
     def __repr__(self) -> str:
         return f"<Encryptor codec={self._codec.name!r} keys={self._keys!r}>"

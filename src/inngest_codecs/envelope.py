@@ -24,7 +24,10 @@ MARKER = "__ENCRYPTED__"
 STRATEGY = "__STRATEGY__"
 DATA = "data"
 KEY_ID = "__KEY__"
-"""Optional: the id of the key that wrote the value, where keys are chosen per tenant."""
+"""Optional: the id of the key that wrote the value, a hint for finding the key among many.
+
+Nothing authenticates it, so nothing is decided by it: which key opens a value
+decides whether it opens, and whether that key is revoked."""
 FIELDS = (MARKER, STRATEGY, DATA, KEY_ID)
 NO_STRATEGY = ""
 """The strategy of a v0 envelope, which carries none. Codecs list it in ``opens``."""
@@ -74,6 +77,17 @@ def parse(envelope: Mapping[str, Any]) -> tuple[str, bytes]:
         return strategy, b64decode(data, validate=True)
     except ValueError:  # binascii.Error is a ValueError
         raise EncodingError(_NOT_BASE64) from None
+
+
+def key_hint(envelope: Mapping[str, Any]) -> str | None:
+    """The key id an envelope names (``__KEY__``), or None; a hint of the wrong type is
+    a malformed envelope ([`EncodingError`][])."""
+    hint = envelope.get(KEY_ID)
+    if hint is None:
+        return None
+    if not isinstance(hint, str) or not 0 < len(hint) <= 512:
+        raise EncodingError(f"malformed envelope: {KEY_ID} is not a key id")
+    return hint
 
 
 def decode_base64(data: str) -> bytes:

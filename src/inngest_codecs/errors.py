@@ -11,23 +11,74 @@ from collections.abc import Sequence
 
 
 class CodecError(Exception):
-    """Root of every error this package raises on purpose."""
+    """Root of every error this package raises on purpose.
+
+    ``permanent`` says whether trying again can help: ``False`` when a retry, a
+    configuration change or a service coming back may cure it, ``True`` when no
+    retry can (the middleware ends the run at once then).
+    """
+
+    permanent: bool = False
 
 
-class KeyConfigError(CodecError, ValueError):
-    """A key is missing, empty, or of a form no codec can use."""
+class ConfigError(CodecError, ValueError):
+    """A setting is missing, misspelled, or has a value it does not take."""
+
+    permanent = True
+
+
+class KeyConfigError(ConfigError):
+    """A key is missing, empty, of the wrong kind, or of a form its codec cannot use."""
+
+
+class UnknownPluginError(ConfigError, LookupError):
+    """No installed plugin answers to a name: a codec, a strategy, a compression or a store.
+
+    Installing the distribution that provides it may cure it, so it is not permanent.
+    ``installed`` lists what is installed of that kind.
+    """
+
+    permanent = False
+
+    def __init__(self, message: str, *, installed: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.installed = tuple(installed)
+
+
+class UnknownCodecError(UnknownPluginError):
+    """No installed codec answers to a name or an envelope strategy."""
+
+
+class CodecConflictError(UnknownCodecError):
+    """Two codecs (installed or registered) claim one name or strategy; neither is used."""
+
+
+class UnknownCompressionError(UnknownPluginError):
+    """No supported compression answers to a name (or a strategy's suffix)."""
+
+
+class PluginWarning(UserWarning):
+    """An installed codec or store plugin could not be used; the others still are."""
+
+
+class UnknownTenantError(CodecError):
+    """A value names a tenant that has no key here; nothing is written under another key.
+
+    Provisioning the tenant's key (or, deliberately, ``unknown_tenants="default"``)
+    may cure it, so it is not permanent.
+    """
+
+
+class TenantRevokedError(CodecError):
+    """The tenant was erased (listed in ``revoked_tenants``): nothing is read or written for it."""
+
+    permanent = True
 
 
 class EncodingError(CodecError, ValueError):
     """A value cannot travel as JSON without changing, or a payload is not JSON."""
 
-
-class UnknownCodecError(CodecError, LookupError):
-    """No installed codec answers to a name or an envelope strategy."""
-
-    def __init__(self, message: str, *, installed: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.installed = tuple(installed)
+    permanent = True
 
 
 class EncryptionError(CodecError):
@@ -74,7 +125,7 @@ class DecryptionError(CodecError):
 
 
 class KeyRevokedError(DecryptionError):
-    """The value was written under a key revoked on purpose (crypto-shredding): final."""
+    """The value opens only under a key revoked on purpose (crypto-shredding): final."""
 
 
 class InngestAPIError(CodecError):
@@ -92,9 +143,13 @@ class InngestAPIError(CodecError):
 class InngestAuthError(InngestAPIError):
     """No signing key is configured, or Inngest refused it (401 or 403)."""
 
+    permanent = True
+
 
 class InngestNotFoundError(InngestAPIError, LookupError):
     """Inngest has no run or event with that id (404), or the id cannot be one."""
+
+    permanent = True
 
 
 class InngestUnavailableError(InngestAPIError):
@@ -125,6 +180,8 @@ class PayloadTooLargeError(CodecError):
     ``encoded_bytes`` (what would be sent) are sizes in bytes, ``limit`` the
     limit in bytes and ``setting`` the option that sets it.
     """
+
+    permanent = True
 
     def __init__(
         self,
@@ -157,7 +214,7 @@ class StoreError(OffloadError):
     """
 
 
-class UnknownStoreError(OffloadError, UnknownCodecError):
+class UnknownStoreError(UnknownPluginError, OffloadError):
     """No installed store answers to a name (the scheme of a store URL)."""
 
 

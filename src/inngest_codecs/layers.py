@@ -18,9 +18,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import compression as compressing
-from . import envelope
+from . import envelope, registry
 from .codec import Codec
-from .errors import DecryptionError, KeyConfigError
+from .errors import ConfigError, DecryptionError
 
 if TYPE_CHECKING:  # the claim check is imported when first used: most services never do
     from .offload.store import Store
@@ -92,17 +92,15 @@ class Layers:
             ("offload_over", offload_over),
         ):
             if amount is not None and (type(amount) is not int or amount <= 0):
-                raise KeyConfigError(f"{setting} must be a positive number of bytes")
+                raise ConfigError(f"{setting} must be a positive number of bytes")
         if offload_over is not None and offload_store is None:
-            raise KeyConfigError("offload_over needs an offload_store to put values in")
+            raise ConfigError("offload_over needs an offload_store to put values in")
         self._codec = codec
         self._compression = compressing.check(compression)
         self._limit = max_decompressed_bytes
         self._store: Store | None = None
         if offload_store is not None:
-            from .offload.registry import open_store
-
-            self._store = open_store(offload_store)
+            self._store = registry.open_store(offload_store)
         self._offload = (offload_over, self._store) if offload_over and self._store else None
         self.writes = self._compression is not None or offload_over is not None
         """Whether `seal` does anything the codec alone would not."""

@@ -1,54 +1,40 @@
-"""Codec discovery through the entry-point group ``inngest_codecs.codecs``.
+"""One plugin registry: codecs (``inngest_codecs.codecs``) and stores (``inngest_codecs.stores``).
 
-Built-in codecs are declared in this package's metadata exactly as a third
+Built-in plugins are declared in this package's metadata exactly as a third
 party declares its own. Entry points are listed once per process, through
-stevedore, when a codec is first looked up (not when the package is imported);
-each codec is imported only when its name, or a strategy no loaded codec
-declares, asks for it.
+stevedore, when a plugin of that group is first looked up (not when the
+package is imported); each plugin is imported only when asked for. Codecs
+defined in the application join with [`register_codec`][], under the same rules.
 
 The trust rules, because an installed distribution can declare anything:
 
-- a built-in name (``secretbox``, ``aes-gcm``) or strategy cannot be taken by
-  another distribution: such an entry point is skipped with a warning naming it;
-- two distributions declaring one name, or one strategy, are both refused
-  with an error naming both; nothing picks one of them silently;
-- a plugin that fails to import, or does not hold a
-  [`Codec`][] named like its entry point, is skipped
-  with a warning; the other codecs stay available.
+- a built-in name (``secretbox``, ``aes-gcm``, ``file``) or codec strategy cannot be
+  taken by another plugin: such an entry point is skipped with a warning
+  naming it, and such a registration is refused;
+- two plugins claiming one name, or one strategy, are both refused with an
+  error naming both; nothing picks one of them silently;
+- a plugin that fails to import, or does not hold a class of the group's kind
+  named like its entry point, is skipped with a warning; the others stay available.
 """
 
 from __future__ import annotations
 
-import functools
-import warnings
-from collections.abc import Sequence
+import threading
 from typing import Any, NamedTuple
 
+from . import plugins
 from .codec import Codec
 from .envelope import NO_STRATEGY
-from .errors import UnknownCodecError
-from .keys import KeyInput, KeySet
+from .errors import CodecConflictError, UnknownCodecError, UnknownStoreError
+from .keys import KeySet
+from .offload.store import Store
+from .plugins import BUILTIN_STRATEGIES, BUILTINS, CODECS, STORES, claims
 
-GROUP = "inngest_codecs.codecs"
-BUILTINS = {
-    "secretbox": "inngest_codecs.codecs.secretbox:SecretBoxCodec",
-    "aes-gcm": "inngest_codecs.codecs.aesgcm:AesGcmCodec",
-}
-"""Built-in codec names and the only entry-point values allowed to hold them."""
-BUILTIN_STRATEGIES = {"inngest/libsodium": "secretbox", "inngest-codecs/aes-256-gcm": "aes-gcm"}
-"""Strategies only the built-in codecs may declare."""
-
-
-class CodecPluginWarning(UserWarning):
-    """An installed codec plugin could not be used."""
-
-
-class CodecConflictError(UnknownCodecError):
-    """Two installed distributions claim one codec name or strategy; neither is used."""
+__all__ = ["BUILTINS", "BUILTIN_STRATEGIES", "CODECS", "STORES"]
 
 
 class CodecInfo(NamedTuple):
-    """What an installed codec is, and where it comes from."""
+    """What a codec is, and where it comes from (``distribution`` is None when registered)."""
 
     name: str
     strategy: str
@@ -58,199 +44,90 @@ class CodecInfo(NamedTuple):
     codec_class: type[Codec]
 
 
-def _origin(entry_point: Any, group: str = GROUP) -> str:
-    """``distribution version`` of an entry point, for messages (read only when needed)."""
-    import importlib.metadata
-
-    for candidate in importlib.metadata.entry_points(group=group, name=entry_point.name):
-        if candidate.value == entry_point.value and candidate.dist is not None:
-            return f"{candidate.dist.metadata['Name']} {candidate.dist.version}"
-    return f"an unknown distribution ({entry_point.value})"
-
-
-def _warn(message: str) -> None:
-    warnings.warn(message, CodecPluginWarning, stacklevel=4)
-
-
-class _Registry:
-    """Entry points listed once; each codec imported only when first needed."""
-
-    def __init__(self) -> None:
-        # Imported here, not with the package: a program that only needs the
-        # package's types would pay for entry-point machinery it never uses.
-        import threading
-
-        from stevedore import NamedExtensionManager
-
-        self._lock = threading.Lock()
-        lister: NamedExtensionManager[Any] = NamedExtensionManager(GROUP, names=[])
-        self._entry_points: dict[str, Any] = {}
-        self._conflicts: dict[str, str] = {}  # name or strategy -> the error message
-        claims: dict[str, list[Any]] = {}
-        for entry_point in lister.list_entry_points():
-            same = claims.setdefault(entry_point.name, [])
-            if all(other.value != entry_point.value for other in same):
-                same.append(entry_point)
-        for name, entry_points in claims.items():
-            self._settle_name(name, entry_points)
-        self.names = sorted(self._entry_points)
-        self.by_name: dict[str, CodecInfo] = {}
-        self.by_strategy: dict[str, CodecInfo] = {}
-        self._tried: set[str] = set()
-
-    def _settle_name(self, name: str, entry_points: list[Any]) -> None:
-        if name in BUILTINS:
-            for entry_point in entry_points:
-                if entry_point.value == BUILTINS[name]:
-                    self._entry_points[name] = entry_point
-                else:
-                    _warn(
-                        f"{_origin(entry_point)} declares the built-in codec name {name!r}; "
-                        "skipped (built-in names cannot be replaced)"
-                    )
-        elif len(entry_points) == 1:
-            self._entry_points[name] = entry_points[0]
-        else:
-            origins = " and ".join(_origin(ep) for ep in entry_points)
-            self._conflicts[name] = (
-                f"codec name {name!r} is declared by {origins}; neither is used: "
-                "uninstall one of them"
-            )
-
-    def _load(self, names: Sequence[str]) -> None:
-        with self._lock:
-            for name in names:
-                if name in self._tried:
-                    continue
-                self._tried.add(name)
-                entry_point = self._entry_points[name]
-                try:
-                    plugin = entry_point.load()
-                except Exception as exc:  # a broken plugin must not break the others
-                    _warn(
-                        f"codec plugin {name!r} ({entry_point.value}) failed to load: "
-                        f"{type(exc).__name__}; the other codecs are still available"
-                    )
-                    continue
-                info = self._check(name, entry_point, plugin)
-                if info is not None:
-                    self._add(info, entry_point)
-
-    def _check(self, name: str, entry_point: Any, plugin: object) -> CodecInfo | None:
-        if not (isinstance(plugin, type) and issubclass(plugin, Codec)):
-            _warn(f"codec plugin {name!r} is not a Codec subclass; skipped")
-            return None
-        if getattr(plugin, "name", None) != name:
-            _warn(
-                f"codec plugin {name!r} declares name {getattr(plugin, 'name', None)!r}; "
-                "the entry-point name must match; skipped"
-            )
-            return None
-        strategies = (plugin.strategy, *plugin.opens)
-        if name not in BUILTINS:
-            taken = [s for s in strategies if s in BUILTIN_STRATEGIES]
-            if taken:
-                _warn(
-                    f"{_origin(entry_point)} declares codec {name!r} with the built-in "
-                    f"strategy {taken[0]!r}; skipped (built-in strategies cannot be replaced)"
-                )
-                return None
-        return CodecInfo(name, plugin.strategy, tuple(plugin.opens), None, None, plugin)
-
-    def _add(self, info: CodecInfo, entry_point: Any) -> None:
-        self.by_name[info.name] = info
-        for strategy in (info.strategy, *info.opens):
-            holder = self.by_strategy.get(strategy)
-            if holder is None and strategy not in self._conflicts:
-                self.by_strategy[strategy] = info
-            elif holder is not None and holder is not info:
-                del self.by_strategy[strategy]
-                origins = f"{_origin(self._entry_points[holder.name])} and {_origin(entry_point)}"
-                self._conflicts[strategy] = (
-                    f"strategy {strategy!r} is declared by codecs {holder.name!r} and "
-                    f"{info.name!r} ({origins}); neither opens it: uninstall one of them"
-                )
-
-    def named(self, name: str) -> CodecInfo | None:
-        if name in self._conflicts:
-            raise CodecConflictError(self._conflicts[name], installed=self.names)
-        if name not in self.by_name and name in self._entry_points:
-            self._load([name])
-        return self.by_name.get(name)
-
-    def for_strategy(self, strategy: str) -> CodecInfo | None:
-        if strategy not in self.by_strategy and strategy not in self._conflicts:
-            self._load(self.names)
-        if strategy in self._conflicts:
-            raise CodecConflictError(self._conflicts[strategy], installed=self.names)
-        return self.by_strategy.get(strategy)
-
-    def load_all(self) -> dict[str, CodecInfo]:
-        self._load(self.names)
-        for message in self._conflicts.values():
-            _warn(message)
-        return dict(sorted(self.by_name.items()))
-
-    def origin(self, name: str) -> tuple[str, str] | None:
-        """``(distribution, version)`` of the entry point actually used for ``name``."""
-        import importlib.metadata
-
-        chosen = self._entry_points[name]
-        for candidate in importlib.metadata.entry_points(group=GROUP, name=name):
-            if candidate.value == chosen.value and candidate.dist is not None:
-                return candidate.dist.metadata["Name"], candidate.dist.version
-        return None
-
-
-@functools.cache
-def _registry() -> _Registry:
-    return _Registry()
+_registering = threading.Lock()
 
 
 def refresh() -> None:
-    """Forget what was discovered, so newly installed plugins are found."""
+    """Forget what was discovered, so newly installed plugins are found (registrations stay)."""
     from stevedore import ExtensionManager
 
-    _registry.cache_clear()
-    ExtensionManager.ENTRY_POINT_CACHE.pop(GROUP, None)
+    plugins.codecs.cache_clear()
+    plugins.stores.cache_clear()
+    for group in (CODECS, STORES):
+        ExtensionManager.ENTRY_POINT_CACHE.pop(group, None)
+
+
+def register_codec(codec: type[Codec]) -> type[Codec]:
+    """Make a codec class defined in the application selectable by name and strategy.
+
+    The same trust rules as for installed plugins: a built-in name or strategy,
+    or one an installed plugin or another registration already claims, is a
+    [`CodecConflictError`][inngest_codecs.CodecConflictError]. Registering the
+    same class again does nothing. Returns the class, so it serves as a decorator.
+    """
+    group = plugins.codecs()
+    name = getattr(codec, "name", None)
+    problem = group.refusal(str(name), codec, builtin=False)
+    if problem is not None or not isinstance(name, str) or not name:
+        raise CodecConflictError(f"cannot register {codec!r}: {problem or 'it has no name'}")
+    with _registering:
+        if plugins.registered.get(name) is codec:
+            return codec
+        if name in BUILTINS or name in plugins.registered or name in group.entry_points:
+            raise CodecConflictError(f"codec name {name!r} is already taken", installed=group.names)
+        for claim in claims(codec):
+            holder = group.claiming(claim)
+            if holder is not None:
+                raise CodecConflictError(
+                    f"strategy {claim!r} is already opened by codec {holder.name!r}",
+                    installed=group.names,
+                )
+        plugins.registered[name] = codec
+    return codec
+
+
+def unregister_codec(name: str) -> None:
+    """Forget a codec registered with [`register_codec`][] (tests, reloads)."""
+    with _registering:
+        plugins.registered.pop(name, None)
 
 
 def available_codecs() -> dict[str, CodecInfo]:
-    """Installed codecs by name, with the distribution and version providing each.
+    """Codecs by name, with the distribution and version providing each (registered: None).
 
     Codecs refused by the trust rules are left out, with a warning.
     """
-    registry = _registry()
+    group = plugins.codecs()
+    group.load(sorted(group.entry_points))
+    for message in group.conflicts.values():
+        plugins.warn(message)
     found = {}
-    for name, info in registry.load_all().items():
-        origin = registry.origin(name)
-        found[name] = info._replace(distribution=origin[0], version=origin[1]) if origin else info
+    for name, cls in sorted({**group.loaded, **plugins.registered}.items()):
+        origin = group.origin(name) if name not in plugins.registered else None
+        dist, version = origin if origin else (None, None)
+        found[name] = CodecInfo(name, cls.strategy, tuple(cls.opens), dist, version, cls)
     return found
-
-
-def _install_hint(registry: _Registry) -> str:
-    return f"installed codecs: {', '.join(registry.names) or 'none'}"
 
 
 def codec_class(name: str) -> type[Codec]:
     """The codec class registered under ``name``, or [`UnknownCodecError`][]."""
-    registry = _registry()
-    info = registry.named(name)
-    if info is None:
+    group = plugins.codecs()
+    found = group.named(name)
+    if found is None:
         raise UnknownCodecError(
-            f"no codec named {name!r} is installed ({_install_hint(registry)}); "
-            f"install the distribution that provides it",
-            installed=registry.names,
+            f"no codec named {name!r} is installed (installed codecs: "
+            f"{', '.join(group.names) or 'none'}); install the distribution that provides it",
+            installed=group.names,
         )
-    return info.codec_class
+    return found
 
 
 def codec_for_strategy(strategy: str) -> type[Codec]:
     """The codec class that opens envelopes of ``strategy``, or [`UnknownCodecError`][]."""
-    registry = _registry()
-    info = registry.for_strategy(strategy)
-    if info is not None:
-        return info.codec_class
+    group = plugins.codecs()
+    found = group.claiming(strategy)
+    if found is not None:
+        return found
     if strategy == NO_STRATEGY:
         what = "an envelope without __STRATEGY__ (the TypeScript package's v0 AES format)"
         hint = "install inngest-codecs-legacy to open it"
@@ -258,17 +135,49 @@ def codec_for_strategy(strategy: str) -> type[Codec]:
         what = f"strategy {strategy!r}"
         hint = "install the distribution that provides it"
     raise UnknownCodecError(
-        f"no installed codec opens {what} ({_install_hint(registry)}); {hint}",
-        installed=registry.names,
+        f"no installed codec opens {what} (installed codecs: {', '.join(group.names) or 'none'})"
+        f"; {hint}",
+        installed=group.names,
     )
 
 
-def load_codec(
-    name: str,
-    key: KeyInput | list[KeyInput] | tuple[KeyInput, ...],
-    *,
-    fallback_keys: KeyInput | Sequence[KeyInput] | None = (),
-    **options: Any,
-) -> Codec:
-    """An instance of the codec ``name`` bound to ``key`` and ``fallback_keys``."""
-    return codec_class(name)(KeySet.build(key, fallback_keys), **options)
+def load_codec(name: str, key: object, *, fallback_keys: object = (), **options: Any) -> Codec:
+    """An instance of the codec ``name`` bound to ``key`` and ``fallback_keys`` (of its kind)."""
+    cls = codec_class(name)
+    return cls.with_options(KeySet.build(key, fallback_keys, kind=cls.key_kind), options)
+
+
+def available_stores() -> list[str]:
+    """Names (URL schemes) of the installed stores that load."""
+    group = plugins.stores()
+    group.load(sorted(group.entry_points))
+    return sorted(group.loaded)
+
+
+def store_class(name: str) -> type[Store]:
+    """The store class registered under ``name``, or [`UnknownStoreError`][]."""
+    group = plugins.stores()
+    found = group.named(name)
+    if found is None:
+        raise UnknownStoreError(
+            f"no store named {name!r} is installed (installed stores: "
+            f"{', '.join(group.names) or 'none'}); install the distribution that provides it",
+            installed=group.names,
+        )
+    return found
+
+
+def open_store(store: str | Store) -> Store:
+    """``store`` itself, or the store its URL describes (the scheme names the store)."""
+    if isinstance(store, Store):
+        return store
+    import urllib.parse
+
+    scheme = urllib.parse.urlsplit(store).scheme
+    if not scheme:
+        raise UnknownStoreError(
+            "a store is given as a URL whose scheme names it, such as file:///var/lib/offload "
+            "or s3://bucket/prefix",
+            installed=plugins.stores().names,
+        )
+    return store_class(scheme).from_url(store)

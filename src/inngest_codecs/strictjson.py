@@ -1,4 +1,8 @@
-"""Strict, compact UTF-8 JSON: a value either round-trips unchanged or is refused.
+"""Strict, compact UTF-8 JSON: a value is written as JSON can carry it, or refused.
+
+What comes back equals what was sent, except for the two conversions JSON
+itself makes, which the rest of the Inngest SDK makes too: tuples come back as
+lists, and dict keys that are int, float, bool or None come back as strings.
 
 One rule set, both ways. A value travels when it holds only:
 

@@ -1,63 +1,82 @@
 """Keys per tenant, chosen above the codecs, and crypto-shredding.
 
 A multi-tenant service gives each customer a key of their own: a local key or
-a key held by a service (``codec="aws-kms"``). Every value written for a tenant
-is encrypted under that tenant's keys, and its envelope names the key that wrote
-it, by key id (``"__KEY__"``), never the key. Codecs still see one key set each:
-a tenant is just another `Encryptor`.
+a key held by a service (``codec="aws-kms"``). A [`TenantRouter`][] maps each
+tenant id to the [`Encryptor`][inngest_codecs.Encryptor] of that tenant's keys;
+the default Encryptor serves what names no tenant. Codecs still see one key set
+each: a tenant is just another Encryptor.
+
+The router fails closed: a tenant id with no key here is refused
+([`UnknownTenantError`][inngest_codecs.UnknownTenantError]), never served by
+the default key, unless ``unknown_tenants="default"`` says so explicitly. A
+tenant listed in ``revoked_tenants`` is refused for good
+([`TenantRevokedError`][inngest_codecs.TenantRevokedError]).
 
 Erasing a tenant's data is removing its key: everything written under it can no
 longer be opened. Listing the key's id in ``revoked_key_ids`` makes the refusal
-final (`KeyRevokedError`), so runs that still hold such values end at once
-instead of being retried in the hope a key comes back.
+final wherever that key is still configured.
 
 A tenant key is given as a key (``"k"``, or ``["new", "old"]``) or as a mapping
-with ``key`` and, optionally, ``fallback_keys``, ``codec`` and ``codec_options``.
+with ``key`` and, optionally, ``fallback_keys``, ``codec`` and ``codec_options``:
+nothing else, since every other setting is shared by all tenants.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
-from .errors import DecryptionError, KeyConfigError, KeyRevokedError
+from .encryptor import Encryptor
+from .errors import ConfigError, KeyConfigError, TenantRevokedError, UnknownTenantError
 
 TenantFrom = str | Callable[[Any], object]
 """Where a tenant id is read: a dotted path into an event (``"data.tenant_id"``) or a
 function of the event."""
+UnknownTenants = Literal["refuse", "default"]
+UNKNOWN_TENANT_CHOICES: tuple[UnknownTenants, ...] = ("refuse", "default")
 
-_SPEC_FIELDS = frozenset({"key", "fallback_keys", "codec", "codec_options"})
+
+class TenantSpec(NamedTuple):
+    """One tenant's keys as configured: ``codec`` None means the shared codec."""
+
+    key: object
+    fallback_keys: object = ()
+    codec: str | None = None
+    codec_options: Mapping[str, Any] | None = None
 
 
-def tenant_spec(tenant: str, spec: object) -> dict[str, Any]:
-    """The Encryptor arguments of one tenant's key, checked (messages name the tenant)."""
+def tenant_spec(tenant: str, spec: object) -> TenantSpec:
+    """One tenant's key spec, checked; anything but per-tenant things is refused by name."""
     if not isinstance(spec, Mapping):
-        return {"key": spec}
-    unknown = set(spec) - _SPEC_FIELDS
+        return TenantSpec(spec)
+    unknown = set(spec) - set(TenantSpec._fields)
     if unknown:
-        raise KeyConfigError(
-            f"tenant {tenant!r}: unknown key setting(s) {sorted(map(str, unknown))}; "
-            f"a tenant key takes {', '.join(sorted(_SPEC_FIELDS))}"
+        raise ConfigError(
+            f"tenant {tenant!r}: {', '.join(sorted(map(repr, map(str, unknown))))} cannot be "
+            f"set per tenant; a tenant takes only {', '.join(TenantSpec._fields)} "
+            "(every other setting is shared by all tenants)"
         )
     if "key" not in spec:
         raise KeyConfigError(f"tenant {tenant!r}: the key is missing")
-    given = dict(spec)
-    options = given.pop("codec_options", None) or {}
-    if not isinstance(options, Mapping):
-        raise KeyConfigError(f"tenant {tenant!r}: codec_options must be a mapping")
-    return {**given, **options}
+    options = spec.get("codec_options")
+    if options is not None and not isinstance(options, Mapping):
+        raise ConfigError(f"tenant {tenant!r}: codec_options must be a mapping")
+    codec = spec.get("codec")
+    if codec is not None and (not isinstance(codec, str) or not codec):
+        raise ConfigError(f"tenant {tenant!r}: codec must be a codec name")
+    return TenantSpec(spec["key"], spec.get("fallback_keys") or (), codec, options)
 
 
-def check_tenant_keys(tenant_keys: object) -> dict[str, object]:
-    """A mapping of tenant ids (str) to key specs; anything else is a KeyConfigError."""
+def check_tenant_keys(tenant_keys: object) -> dict[str, TenantSpec]:
+    """Tenant ids (non-empty str) to checked specs; anything else is a ConfigError."""
     if not isinstance(tenant_keys, Mapping):
-        raise KeyConfigError(
+        raise ConfigError(
             f"tenant_keys must map tenant ids to keys, not {type(tenant_keys).__name__}"
         )
     for tenant in tenant_keys:
         if not isinstance(tenant, str) or not tenant:
-            raise KeyConfigError("tenant_keys: every tenant id must be a non-empty str")
-    return dict(tenant_keys)
+            raise ConfigError("tenant_keys: every tenant id must be a non-empty str")
+    return {tenant: tenant_spec(tenant, spec) for tenant, spec in tenant_keys.items()}
 
 
 def tenant_of(event: object, source: TenantFrom | None) -> str | None:
@@ -82,20 +101,51 @@ def tenant_of(event: object, source: TenantFrom | None) -> str | None:
     return str(found)
 
 
-def check_key_id(key_id: object, own: frozenset[str], revoked: frozenset[str]) -> None:
-    """Refuse, by key id, a value written under a key these keys do not hold."""
-    if key_id in own:
-        return
-    if not isinstance(key_id, str) or len(key_id) > 512:
-        raise DecryptionError("malformed envelope: __KEY__ is not a key id", permanent=True)
-    if key_id in revoked:
-        raise KeyRevokedError(
-            f"written under key id {key_id!a}, which is revoked: the value is erased",
-            permanent=True,
-            key_ids=sorted(own),
+def _named(tenant: str) -> str:
+    """A tenant id for a message: printable, and short."""
+    return ascii(tenant[:64] + ("..." if len(tenant) > 64 else ""))
+
+
+class TenantRouter:
+    """Tenant id to [`Encryptor`][inngest_codecs.Encryptor]; refuses what it has no key for."""
+
+    def __init__(
+        self,
+        default: Encryptor,
+        tenants: Mapping[str, Encryptor] | None = None,
+        *,
+        revoked_tenants: frozenset[str] | set[str] | tuple[str, ...] = frozenset(),
+        unknown_tenants: UnknownTenants = "refuse",
+    ) -> None:
+        if unknown_tenants not in UNKNOWN_TENANT_CHOICES:
+            raise ConfigError("unknown_tenants must be 'refuse' or 'default'")
+        self.default = default
+        self._tenants = dict(tenants or {})
+        self._revoked = frozenset(revoked_tenants)
+        self._unknown = unknown_tenants
+
+    @property
+    def tenants(self) -> tuple[str, ...]:
+        """The tenant ids that have keys here (revoked ones excluded)."""
+        return tuple(t for t in self._tenants if t not in self._revoked)
+
+    def for_tenant(self, tenant: str | None) -> Encryptor:
+        """The Encryptor of ``tenant`` (the default one for ``None``); refuses unknown and
+        revoked tenants."""
+        if tenant is None:
+            return self.default
+        if tenant in self._revoked:
+            raise TenantRevokedError(f"tenant {_named(tenant)} is revoked: its data is erased")
+        found = self._tenants.get(tenant)
+        if found is not None:
+            return found
+        if self._unknown == "default":
+            return self.default
+        raise UnknownTenantError(
+            f"tenant {_named(tenant)} has no key here; nothing is read or written for it "
+            "(add its key to tenant_keys, or set unknown_tenants='default' to use the "
+            "default key for tenants without one)"
         )
-    raise DecryptionError(
-        f"written under key id {key_id!a}, which is not configured here (unknown, or removed "
-        "from the configuration)",
-        key_ids=sorted(own),
-    )
+
+    def __repr__(self) -> str:
+        return f"<TenantRouter tenants={len(self._tenants)} unknown={self._unknown!r}>"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from inngest_codecs import Encryptor
+from inngest_codecs.for_inngest import events
 
 from .test_commands import assert_clean_failure, cli, cli_without
 
@@ -41,7 +42,7 @@ def test_demo_shows_both_sides_and_a_working_decrypt_command(codec: str, tmp_pat
     key = (tmp_path / match.group(1)).read_text().strip()
     stored = json.loads((tmp_path / match.group(2)).read_text())
     assert (
-        Encryptor(key).decrypt_event_data(stored["event"]["data"])["encrypted"]["name"]
+        events.open_fields(Encryptor(key), stored["event"]["data"])["encrypted"]["name"]
         == "Maria Garcia"
     )
     opened = cli("decrypt", "--key-file", match.group(1), match.group(2), cwd=tmp_path)

@@ -74,6 +74,11 @@ GIVEN: dict[str, Given] = {
     "docs/testing.md": Given(),
     "docs/cli.md": Given(files=("prod.key",)),
     "docs/oncall.md": Given(env=("SECRETS",)),
+    "docs/flow-control.md": Given(
+        env=("INNGEST_ENCRYPTION_KEY", "INDEX_KEY", "NEXT_INDEX_KEY"),
+        inngest=True,
+        secrets=("ana@example.com", "Ana@Example.com", "ben@example.com"),
+    ),
 }
 
 ALL_BLOCKS = [block for page in PAGES for block in blocks(page)]

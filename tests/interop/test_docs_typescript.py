@@ -26,18 +26,19 @@ TS_BLOCKS = [block for page in PAGES for block in blocks(page) if block.language
 
 @pytest.fixture(scope="module")
 def project(node: Bridge, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A reader's project: the npm packages, and docs/typescript/aes-gcm.ts copied in."""
+    """A reader's project: the npm packages, and the files of docs/typescript copied in."""
     folder = tmp_path_factory.mktemp("reader-project")
     (folder / "node_modules").symlink_to(HERE / "node_modules")
     (folder / "package.json").write_text(json.dumps({"type": "module"}), encoding="utf-8")
-    shutil.copy(ROOT / "docs" / "typescript" / "aes-gcm.ts", folder)
+    for source in (ROOT / "docs" / "typescript").glob("*.ts"):
+        shutil.copy(source, folder)
     for index, block in enumerate(TS_BLOCKS):
         (folder / f"block{index}.ts").write_text(block.text, encoding="utf-8")
     return folder
 
 
 def test_the_docs_have_typescript_blocks() -> None:
-    assert {b.page for b in TS_BLOCKS} == {"docs/cross-language.md"}
+    assert {b.page for b in TS_BLOCKS} == {"docs/cross-language.md", "docs/flow-control.md"}
 
 
 def test_typescript_blocks_type_check(project: Path) -> None:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from inngest_codecs import DecryptionError, Encryptor, KeyConfigError
+from inngest_codecs import DecryptionError, Encryptor, Key, KeyConfigError, TenantRevokedError
+from inngest_codecs.config import EncryptionSettings
 from inngest_codecs.envelope import DATA, KEY_ID, STRATEGY
 from inngest_codecs.errors import EncryptionError, KeyRevokedError
 
@@ -38,18 +39,19 @@ def refused(encryptor: Encryptor, sealed: dict[str, Any]) -> DecryptionError:
 
 
 def test_round_trip_through_the_encryptor(kms_key: str) -> None:
-    writer = Encryptor(kms_key, codec="aws-kms", encryption_context=CONTEXT)
+    writer = Encryptor(kms_key, codec="aws-kms", codec_options={"encryption_context": CONTEXT})
     sealed = writer.encrypt(RECORD)
     assert sealed[STRATEGY] == "inngest-codecs/aws-kms"
     assert plugin.AwsKmsCodec.key_id_of(blob(sealed)) == kms_key
     assert writer.decrypt(sealed) == RECORD
-    reader = Encryptor(kms_key, codec="aws-kms", encryption_context=CONTEXT)
+    reader = Encryptor(kms_key, codec="aws-kms", codec_options={"encryption_context": CONTEXT})
     assert reader.decrypt(sealed) == RECORD
 
 
 def test_an_encryptor_of_another_codec_opens_it_by_strategy(kms_key: str) -> None:
     sealed = Encryptor(kms_key, codec="aws-kms").encrypt(RECORD)
-    assert Encryptor(kms_key, codec="aes-gcm").decrypt(sealed) == RECORD
+    local = Encryptor("a local key", codec="aes-gcm", fallback_keys=[Key.reference(kms_key)])
+    assert local.decrypt(sealed) == RECORD
 
 
 def test_rotation_to_a_new_kms_key_keeps_the_old_one_for_decryption(local_kms: Any) -> None:
@@ -145,12 +147,21 @@ def test_a_key_arn_rewritten_in_the_header_is_refused(local_kms: Any, kms_key: s
 def test_a_value_moved_to_another_encryption_context_does_not_open(
     kms_key: str, other_context: dict[str, str]
 ) -> None:
-    sealed = Encryptor(kms_key, codec="aws-kms", encryption_context=CONTEXT).encrypt(RECORD)
-    elsewhere = Encryptor(kms_key, codec="aws-kms", encryption_context=other_context)
+    sealed = Encryptor(
+        kms_key, codec="aws-kms", codec_options={"encryption_context": CONTEXT}
+    ).encrypt(RECORD)
+    elsewhere = Encryptor(
+        kms_key, codec="aws-kms", codec_options={"encryption_context": other_context}
+    )
     error = refused(elsewhere, sealed)
     assert not error.permanent
     assert "InvalidCiphertextException" in str(error)
-    assert Encryptor(kms_key, codec="aws-kms", encryption_context=CONTEXT).decrypt(sealed) == RECORD
+    assert (
+        Encryptor(kms_key, codec="aws-kms", codec_options={"encryption_context": CONTEXT}).decrypt(
+            sealed
+        )
+        == RECORD
+    )
 
 
 def _closed_port() -> int:
@@ -188,7 +199,7 @@ SECRET_LIKE = "hunter2-correct-horse-battery-staple"
     ("key", "options", "names"),
     [
         (SECRET_LIKE, {}, "none of the configured keys"),
-        (SECRET_LIKE.encode(), {}, "none of the configured keys"),
+        (SECRET_LIKE.encode(), {}, "a key reference, which is a str"),
         ("alias/a", {"encryption_context": "app=clinic"}, "encryption_context"),
         ("alias/a", {"encryption_context": {"app": 1}}, "encryption_context"),
         ("alias/a", {"encryption_context": {"inngest-codecs": "x"}}, "reserved"),
@@ -204,14 +215,14 @@ def test_configuration_mistakes_are_key_config_errors(
     key: str | bytes, options: dict[str, Any], names: str
 ) -> None:
     with pytest.raises(KeyConfigError) as caught:
-        Encryptor(key, codec="aws-kms", **options)
+        Encryptor(key, codec="aws-kms", codec_options=options)
     assert names in str(caught.value)
     assert SECRET_LIKE not in str(caught.value)
 
 
 def test_a_local_primary_with_a_kms_fallback_opens_but_cannot_encrypt(kms_key: str) -> None:
     sealed = Encryptor(kms_key, codec="aws-kms").encrypt(RECORD)
-    moving_off_kms = Encryptor(SECRET_LIKE, codec="aes-gcm", fallback_keys=[kms_key])
+    moving_off_kms = Encryptor(SECRET_LIKE, codec="aes-gcm", fallback_keys=[Key.reference(kms_key)])
     assert moving_off_kms.decrypt(sealed) == RECORD
     confused = Encryptor(SECRET_LIKE, codec="aws-kms", fallback_keys=[kms_key])
     with pytest.raises(KeyConfigError) as caught:
@@ -225,7 +236,7 @@ def test_keygen_explains_where_kms_keys_come_from() -> None:
 
 
 def test_no_data_key_shows_in_reprs_or_messages(local_kms: Any, kms_key: str) -> None:
-    encryptor = Encryptor(kms_key, codec="aws-kms", encryption_context=CONTEXT)
+    encryptor = Encryptor(kms_key, codec="aws-kms", codec_options={"encryption_context": CONTEXT})
     sealed = encryptor.encrypt(RECORD)
     wrapped = layout.parse(blob(sealed)).wrapped_key
     context = {**CONTEXT, "inngest-codecs": "aws-kms/v1"}
@@ -250,14 +261,34 @@ def test_no_data_key_shows_in_reprs_or_messages(local_kms: Any, kms_key: str) ->
 
 def test_a_tenant_key_held_in_kms(kms_key: str) -> None:
     tenant_keys = {"acme": {"key": kms_key, "codec": "aws-kms"}, "globex": "local-globex-key"}
-    keyring = Encryptor("local-default-key", tenant_keys=tenant_keys)
-    sealed = keyring.for_tenant("acme").encrypt({"ssn": "123-45-6789"})
+    settings = {"key": "local-default-key", "tenant_keys": tenant_keys}
+    tenants = EncryptionSettings.from_mapping(settings).tenants()
+    sealed = tenants.for_tenant("acme").encrypt({"ssn": "123-45-6789"})
     assert sealed["__STRATEGY__"] == "inngest-codecs/aws-kms" and sealed[KEY_ID] == kms_key
-    assert keyring.for_tenant("acme").decrypt(sealed) == {"ssn": "123-45-6789"}
-    shredded = Encryptor(
-        "local-default-key",
-        tenant_keys={"globex": "local-globex-key"},
-        revoked_key_ids=[kms_key],
-    )
+    assert tenants.for_tenant("acme").decrypt(sealed) == {"ssn": "123-45-6789"}
+    erased = {"key": "local-default-key", "tenant_keys": {"globex": "local-globex-key"}}
+    shredded = EncryptionSettings.from_mapping({**erased, "revoked_tenants": ["acme"]}).tenants()
+    with pytest.raises(TenantRevokedError):
+        shredded.for_tenant("acme")
+    # Still configured somewhere, the revoked KMS key opens nothing.
+    kept = {"acme": {"key": "new-local", "fallback_keys": [Key.reference(kms_key)]}}
+    revoked = {"key": "local-default-key", "tenant_keys": kept, "revoked_key_ids": [kms_key]}
     with pytest.raises(KeyRevokedError):
-        shredded.for_tenant("acme").decrypt(sealed)
+        EncryptionSettings.from_mapping(revoked).tenants().for_tenant("acme").decrypt(sealed)
+
+
+@pytest.mark.parametrize("forged_with", ["secretbox", "aes-gcm"])
+def test_a_kms_keyed_encryptor_refuses_values_forged_from_the_public_key_arn(
+    kms_key: str, forged_with: str
+) -> None:
+    # The ARN is written in clear in every aws-kms value: it must never serve as key material.
+    forged = Encryptor(kms_key, codec=forged_with).encrypt({"approved": True})
+    tenant_keys = {"acme": {"key": kms_key, "codec": "aws-kms"}}
+    settings = {"key": "local-default-key", "tenant_keys": tenant_keys}
+    for victim in (
+        Encryptor(kms_key, codec="aws-kms"),
+        EncryptionSettings.from_mapping(settings).tenants().for_tenant("acme"),
+    ):
+        with pytest.raises(DecryptionError, match="no configured key is of the kind") as caught:
+            victim.decrypt(forged)
+        assert kms_key not in str(caught.value)

@@ -49,7 +49,7 @@ def test_ten_thousand_values_cost_one_data_key_each_way(local_kms: Any, kms_key:
 
 
 def test_max_values_bounds_how_much_one_data_key_seals(local_kms: Any, kms_key: str) -> None:
-    writer = Encryptor(kms_key, codec="aws-kms", max_values=1_000)
+    writer = Encryptor(kms_key, codec="aws-kms", codec_options={"max_values": 1_000})
     local_kms.reset_counts()
     sealed = [writer.encrypt(value) for value in values()]
     assert local_kms.requests["GenerateDataKey"] == VALUES // 1_000
@@ -59,7 +59,7 @@ def test_max_values_bounds_how_much_one_data_key_seals(local_kms: Any, kms_key: 
 
 
 def test_max_bytes_bounds_how_much_one_data_key_seals(local_kms: Any, kms_key: str) -> None:
-    writer = Encryptor(kms_key, codec="aws-kms", max_bytes=10_000)
+    writer = Encryptor(kms_key, codec="aws-kms", codec_options={"max_bytes": 10_000})
     local_kms.reset_counts()
     for _ in range(10):
         writer.encrypt("x" * 2_498)  # 2,500 bytes of JSON: four values per data key
@@ -93,7 +93,7 @@ def test_threads_starting_together_share_one_kms_request(local_kms: Any, kms_key
 
 def test_the_decryption_cache_is_bounded(local_kms: Any, kms_key: str) -> None:
     sealed = [Encryptor(kms_key, codec="aws-kms").encrypt(index) for index in range(3)]
-    reader = Encryptor(kms_key, codec="aws-kms", decrypt_cache_size=2)
+    reader = Encryptor(kms_key, codec="aws-kms", codec_options={"decrypt_cache_size": 2})
     local_kms.reset_counts()
     for index in (0, 1, 2, 2, 1, 0):  # 0 left the cache when 2 came in
         assert reader.decrypt(sealed[index]) == index

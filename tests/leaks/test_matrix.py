@@ -22,7 +22,8 @@ from inngest._internal.server_lib import Opcode
 from inngest.experimental.ai import openai
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
-from inngest_codecs.documents import open_envelopes
+from inngest_codecs.for_inngest import events
+from inngest_codecs.for_inngest.documents import open_envelopes
 from inngest_codecs.middleware import steps
 from inngest_codecs.testing import StandIn
 
@@ -57,7 +58,7 @@ def stored(h: Harness, name: str) -> list[dict[str, Any]]:
 
 
 def opened(value: Any) -> Any:
-    return Encryptor(KEY).decrypt_event_data(value) if isinstance(value, dict) else value
+    return events.open_fields(Encryptor(KEY), value) if isinstance(value, dict) else value
 
 
 # Steps and outputs -----------------------------------------------------------------
@@ -465,6 +466,38 @@ def cancellation(h: Harness) -> None:
         h.server.cancel(run)
     assert run.status == "cancelled" and len(run.steps) == 2
     assert opened(stored(h, "leaks/cancel")[0]) == {"encrypted": reason}
+
+
+@case(Opcode.STEP_RUN, Opcode.INVOKE)
+def blind_index_tags(h: Harness) -> None:
+    email, other = h.secret("email"), h.secret("other-email")
+    indexes = {"customer": {"from": "data.encrypted.email", "to": "data.customer_idx"}}
+    client = h.client(indexes=indexes, tenant_keys={"acme": "acme-key"}, tenant_from="data.tenant")
+
+    def child_flow(ctx: Any) -> Iterator[Any]:
+        yield from ()
+        h.seen.append(ctx.event.data)
+
+    child = h.function(client, "indexed-child", child_flow)
+
+    def flow(ctx: Any) -> Iterator[Any]:
+        for label, data in [
+            ("same", {"encrypted": {"email": email}}),
+            ("other", {"encrypted": {"email": other}}),
+            ("tenant", {"encrypted": {"email": email}, "tenant": "acme"}),
+            ("missing", {"encrypted": {}}),
+        ]:
+            yield step("send_event", label, inngest.Event(name="leaks/indexed", data=data))
+        yield step("invoke", "pass-on", function=child, data={"encrypted": {"email": email}})
+
+    fn = h.function(client, "indexer", flow, event="leaks/indexed-trigger")
+    run = h.trigger(client, [fn, child], {"encrypted": {"email": email}})
+    assert run.completed, run.error
+    trigger_tag = stored(h, "leaks/indexed-trigger")[0]["customer_idx"]
+    same, different, tenant, missing = (d.get("customer_idx") for d in stored(h, "leaks/indexed"))
+    assert trigger_tag == same == h.seen[-1]["customer_idx"], "equal values, equal tags"
+    assert len({same, different, tenant}) == 3, "other values and other tenants, other tags"
+    assert missing is None, "no value, no tag"
 
 
 # Modes ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from inngest.experimental import mocked
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
 from inngest_codecs.envelope import DATA, is_envelope
+from inngest_codecs.for_inngest import events
 from inngest_codecs.testing import StandIn, serve_flask
 
 from .conftest import KEY, MakeClient, event
@@ -115,7 +116,7 @@ def test_the_forgotten_fallback_key_drill() -> None:
         return client, bill
 
     with StandIn(max_attempts=5) as server:
-        sealed = Encryptor(old).encrypt_event_data({"encrypted": {"card": "4111-0000"}})
+        sealed = events.seal_fields(Encryptor(old), {"encrypted": {"card": "4111-0000"}})
         client, bill = deploy(server)
         with serve_flask(client, [bill]) as app:
             run = server.run(app.url, bill.id, {"name": "drill/bill", "data": sealed}, max_calls=2)

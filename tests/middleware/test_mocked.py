@@ -12,6 +12,7 @@ from inngest.experimental import mocked
 
 from inngest_codecs import EncryptionMiddleware, Encryptor, KeyConfigError
 from inngest_codecs.envelope import is_envelope
+from inngest_codecs.for_inngest import events
 
 from ..conftest import needs_example_plugin
 from .conftest import KEY, MakeClient, event
@@ -55,7 +56,7 @@ def test_steps_and_output_are_encrypted_and_seen_plain(
             seen.append(a)
             return {"done": a["ssn"]}
 
-    sealed = encryptor.encrypt_event_data({"encrypted": {"name": "Ada"}, "plain": 1})
+    sealed = events.seal_fields(encryptor, {"encrypted": {"name": "Ada"}, "plain": 1})
     output = run(client, fn, event(sealed))
     assert is_envelope(output)
     assert encryptor.decrypt(output) == {"done": "123-45-6789"}
@@ -202,7 +203,7 @@ def test_rotation_fallback_keys_open_old_data(make_client: MakeClient) -> None:
         seen.append(ctx.event.data)
         return "new output"
 
-    old = Encryptor("old key").encrypt_event_data({"encrypted": "old data"})
+    old = events.seal_fields(Encryptor("old key"), {"encrypted": "old data"})
     output = run(client, fn, event(old))
     assert seen == [{"encrypted": "old data"}]
     assert Encryptor("new key").decrypt(output) == "new output"

@@ -9,10 +9,17 @@ import orjson
 import pytest
 from hypothesis import given
 
-from inngest_codecs import DecryptionError, Encryptor, UnknownCodecError, registry
+from inngest_codecs import (
+    DecryptionError,
+    Encryptor,
+    UnknownCodecError,
+    UnknownCompressionError,
+    registry,
+)
 from inngest_codecs.compression import MIN_BYTES, compress, decompress
 from inngest_codecs.errors import DecompressionError
-from inngest_codecs.limits import DEFAULT_MAX_STEP_OUTPUT_BYTES, MiB, encoded_size
+from inngest_codecs.for_inngest import events
+from inngest_codecs.for_inngest.limits import DEFAULT_MAX_STEP_OUTPUT_BYTES, MiB, encoded_size
 
 from ..conftest import json_values
 from .data import api_response, compressed_blobs, records
@@ -79,11 +86,11 @@ def test_per_value_opt_out() -> None:
     encryptor = Encryptor(KEY, compression="zstd")
     value = records(50)
     assert encryptor.encrypt(value, compress=False)["__STRATEGY__"] == "inngest/libsodium"
-    data = encryptor.encrypt_event_data({"encrypted": value, "plain": 1}, compress=False)
+    data = events.seal_fields(encryptor, {"encrypted": value, "plain": 1}, compress=False)
     assert data["encrypted"]["__STRATEGY__"] == "inngest/libsodium"
-    data = encryptor.encrypt_event_data({"encrypted": value, "plain": 1})
+    data = events.seal_fields(encryptor, {"encrypted": value, "plain": 1})
     assert data["encrypted"]["__STRATEGY__"] == "inngest/libsodium+zstd"
-    assert encryptor.decrypt_event_data(data) == {"encrypted": value, "plain": 1}
+    assert events.open_fields(encryptor, data) == {"encrypted": value, "plain": 1}
 
 
 def test_a_reader_without_the_layer_refuses_it_by_name() -> None:
@@ -96,7 +103,7 @@ def test_a_reader_without_the_layer_refuses_it_by_name() -> None:
 
 
 def test_unknown_compression_is_a_configuration_error() -> None:
-    with pytest.raises(UnknownCodecError, match="'gzip'"):
+    with pytest.raises(UnknownCompressionError, match="'gzip'"):
         Encryptor(KEY, compression="gzip")
 
 

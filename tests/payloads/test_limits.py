@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inngest_codecs import CodecError, Encryptor, KeyConfigError
+from inngest_codecs import CodecError, ConfigError, Encryptor
 from inngest_codecs.errors import PayloadTooLargeError
-from inngest_codecs.limits import (
+from inngest_codecs.for_inngest import events
+from inngest_codecs.for_inngest.limits import (
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RUN_STATE_BYTES,
     DEFAULT_MAX_STEP_OUTPUT_BYTES,
@@ -42,7 +43,7 @@ def test_defaults_are_inngests_limits() -> None:
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "4MB", True])
 def test_limits_must_be_positive_byte_counts(bad: Any) -> None:
-    with pytest.raises(KeyConfigError, match="max_event_bytes"):
+    with pytest.raises(ConfigError, match="max_event_bytes"):
         SizeGuard(SizeLimits(max_event_bytes=bad))
 
 
@@ -105,7 +106,7 @@ def test_the_same_output_fits_once_offloaded(tmp_path: Path) -> None:
 
 def test_event_over_its_limit_names_the_event() -> None:
     data = {"encrypted": records(1500), "account": "acme"}
-    sent = {"name": "shop/imported", "data": Encryptor(KEY).encrypt_event_data(data)}
+    sent = {"name": "shop/imported", "data": events.seal_fields(Encryptor(KEY), data)}
     with pytest.raises(PayloadTooLargeError) as caught:
         SizeGuard().check_event("shop/imported", sent, {"name": "shop/imported", "data": data})
     assert caught.value.kind == "event"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import threading
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,28 +14,32 @@ from typing import Any
 import orjson
 import pytest
 
-from inngest_codecs import DecryptionError, Encryptor, KeyConfigError, registry
+from inngest_codecs import ConfigError, DecryptionError, Encryptor, registry
+from inngest_codecs import registry as stores
 from inngest_codecs.errors import (
+    PluginWarning,
     StoredObjectAlteredError,
     StoredObjectMissingError,
     StoreError,
     UnknownCodecError,
     UnknownStoreError,
 )
-from inngest_codecs.limits import encoded_size
-from inngest_codecs.offload import LocalDirectoryStore, Store, available_stores, open_store
-from inngest_codecs.offload import registry as stores
+from inngest_codecs.for_inngest.limits import encoded_size
+from inngest_codecs.offload import LocalDirectoryStore, Store
 from inngest_codecs.offload.claim import MARK, Reference
-from inngest_codecs.offload.registry import StorePluginWarning
+from inngest_codecs.registry import available_stores, open_store
 
 from ..conftest import installed_distributions
 from .data import api_response, records
 
 KEY = "offload key"
+GUARD = 60.0
+"""Seconds a read may block before the test fails instead of hanging (never reached when green)."""
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> LocalDirectoryStore:
+    (tmp_path / "objects").mkdir()
     return LocalDirectoryStore(tmp_path / "objects")
 
 
@@ -119,6 +127,7 @@ def test_object_replaced_by_another_valid_ciphertext_is_refused(
     encryptor = Encryptor(KEY, offload_over=100, offload_store=store)
     sealed = encryptor.encrypt({"pay": records(20)})
     [stored] = objects(store)
+    (store.root / "x").mkdir()
     other = Encryptor(KEY, offload_over=100, offload_store=LocalDirectoryStore(store.root / "x"))
     other.encrypt({"pay": records(21)})
     stored.write_bytes(objects(LocalDirectoryStore(store.root / "x"))[0].read_bytes())
@@ -172,6 +181,11 @@ def test_reference_is_not_json_to_a_reader_that_ignores_the_strategy(
             b'"strategy":"inngest/libsodium+offload"}',
             id="refers to a claim check",
         ),
+        pytest.param(
+            MARK + b'{"v":1,"store":"file","sha256":"' + b"0" * 64 + b'","size":-2,'
+            b'"strategy":"inngest/libsodium"}',
+            id="negative size",
+        ),
     ],
 )
 def test_malformed_references_are_permanent_errors(
@@ -187,27 +201,116 @@ def test_malformed_references_are_permanent_errors(
     assert objects(store) == []
 
 
+def test_a_store_whose_directory_is_gone_fails_and_is_not_created_again(
+    store: LocalDirectoryStore, tmp_path: Path
+) -> None:
+    encryptor = Encryptor(KEY, offload_over=100, offload_store=store)
+    sealed = encryptor.encrypt(records(20))
+    store.root.rename(tmp_path / "moved")  # or a volume that is not mounted
+    with pytest.raises(StoreError, match="does not exist") as writing:
+        encryptor.encrypt(records(21))
+    with pytest.raises(StoreError, match="does not exist") as reading:
+        encryptor.decrypt(sealed)
+    assert not store.root.exists()
+    for caught in (writing, reading):
+        assert not isinstance(caught.value, DecryptionError)  # the store is gone, not the object
+    (tmp_path / "moved").rename(store.root)
+    assert encryptor.decrypt(sealed) == records(20)
+
+
+def _stored(store: LocalDirectoryStore) -> tuple[Encryptor, dict[str, Any], Path]:
+    encryptor = Encryptor(KEY, offload_over=100, offload_store=store)
+    sealed = encryptor.encrypt(records(20))
+    [stored] = objects(store)
+    return encryptor, sealed, stored
+
+
+def test_a_symbolic_link_in_place_of_an_object_is_not_followed(
+    store: LocalDirectoryStore, tmp_path: Path
+) -> None:
+    encryptor, sealed, stored = _stored(store)
+    elsewhere = tmp_path / "elsewhere"
+    stored.rename(elsewhere)
+    stored.symlink_to(elsewhere)  # even to the very bytes it should hold
+    with pytest.raises(StoredObjectAlteredError, match="not a regular file") as caught:
+        encryptor.decrypt(sealed)
+    assert caught.value.permanent
+
+
+def test_a_symbolic_link_in_place_of_a_fan_out_directory_is_not_followed(
+    store: LocalDirectoryStore, tmp_path: Path
+) -> None:
+    encryptor, sealed, stored = _stored(store)
+    stored.parent.rename(tmp_path / "elsewhere")
+    stored.parent.symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(StoredObjectAlteredError):
+        encryptor.decrypt(sealed)
+
+
+def test_a_fifo_in_place_of_an_object_is_refused_without_blocking(
+    store: LocalDirectoryStore,
+) -> None:
+    encryptor, sealed, stored = _stored(store)
+    stored.unlink()
+    os.mkfifo(stored)
+    outcome: list[BaseException | None] = []
+    reader = threading.Thread(target=lambda: outcome.append(_failure(encryptor, sealed)))
+    reader.start()
+    try:
+        reader.join(GUARD)
+        assert not reader.is_alive(), "reading the claim check blocked on a FIFO"
+    finally:
+        with contextlib.suppress(OSError):  # lets a blocked reader see the end of the FIFO
+            os.close(os.open(stored, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join()
+    assert isinstance(outcome[0], StoredObjectAlteredError)
+
+
+def test_an_object_larger_than_its_reference_is_not_read_whole(
+    store: LocalDirectoryStore,
+) -> None:
+    encryptor, sealed, stored = _stored(store)
+    with stored.open("r+b") as handle:
+        handle.truncate(256 * 1024 * 1024)  # sparse: no disk, but 256 MiB to whoever reads it
+    tracemalloc.start()
+    try:
+        with pytest.raises(StoredObjectAlteredError):
+            encryptor.decrypt(sealed)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 1024 * 1024, f"{peak:,} bytes allocated to refuse a 256 MiB object"
+
+
+def _failure(encryptor: Encryptor, sealed: dict[str, Any]) -> BaseException | None:
+    try:
+        encryptor.decrypt(sealed)
+    except Exception as error:
+        return error
+    return None
+
+
 def test_unreadable_store_is_a_store_error(tmp_path: Path) -> None:
     blocked = tmp_path / "file-not-dir"
     blocked.write_text("")
     encryptor = Encryptor(KEY, offload_over=100, offload_store=LocalDirectoryStore(blocked))
-    with pytest.raises(StoreError, match="cannot write object"):
+    with pytest.raises(StoreError, match="cannot open the file store's directory"):
         encryptor.encrypt(records(20))
 
 
 def test_configuration_errors() -> None:
-    with pytest.raises(KeyConfigError, match="offload_store"):
+    with pytest.raises(ConfigError, match="offload_store"):
         Encryptor(KEY, offload_over=100)
-    with pytest.raises(KeyConfigError, match="offload_over"):
+    with pytest.raises(ConfigError, match="offload_over"):
         Encryptor(KEY, offload_over=0, offload_store="file:///tmp/x")
-    with pytest.raises(KeyConfigError, match="max_decompressed_bytes"):
+    with pytest.raises(ConfigError, match="max_decompressed_bytes"):
         Encryptor(KEY, max_decompressed_bytes=-1)
     with pytest.raises(UnknownStoreError, match="no store named 'gs'") as caught:
         Encryptor(KEY, offload_store="gs://bucket/x")
     assert "file" in caught.value.installed
     with pytest.raises(UnknownStoreError, match="URL whose scheme"):
         open_store("/var/lib/offload")
-    with pytest.raises(KeyConfigError):
+    with pytest.raises(ConfigError):
         open_store("file://somehost/path")
 
 
@@ -233,7 +336,7 @@ class Fake(Store):
     def put(self, name, data):
         pass
 
-    def get(self, name):
+    def get(self, name, size):
         return b""
 
 
@@ -250,17 +353,17 @@ def plugins(tmp_path: Path) -> Iterator[None]:
         "store_c": "broken = no_such_module_anywhere:Store\nwrong = json:JSONDecoder",
     }
     modules = {"store_impl": STORE_PLUGINS}
-    with installed_distributions(tmp_path, stores.GROUP, dists, modules, stores.refresh):
+    with installed_distributions(tmp_path, stores.STORES, dists, modules, stores.refresh):
         yield
 
 
 @pytest.mark.usefixtures("plugins")
 def test_store_trust_rules() -> None:
-    with pytest.warns(StorePluginWarning) as caught:
+    with pytest.warns(PluginWarning) as caught:
         names = available_stores()
     messages = " ".join(str(w.message) for w in caught)
-    assert "store_a 0.1 declares the built-in store 'file'" in messages
-    assert "'broken' failed to load" in messages
+    assert "store_a 0.1 declares the built-in store name 'file'" in messages
+    assert "store plugin 'broken'" in messages and "failed to load" in messages
     assert "'wrong' is not a Store subclass" in messages
     assert "fake" in names and "file" in names
     assert "broken" not in names and "shared" not in names

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +12,7 @@ import pytest
 
 from inngest_codecs import Encryptor
 from inngest_codecs.errors import StoredObjectAlteredError, StoredObjectMissingError, StoreError
-from inngest_codecs.offload import available_stores, open_store
+from inngest_codecs.registry import available_stores, open_store
 
 from ..conftest import needs_s3_plugin
 from .data import api_response, records
@@ -20,6 +22,8 @@ pytestmark = [pytest.mark.slow, needs_s3_plugin]
 KEY = "s3 key"
 BUCKET = "inngest-offload"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+GUARD = 60.0
+"""Seconds a call may take before the test fails instead of hanging (never reached when green)."""
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +121,74 @@ def test_unreachable_or_refusing_store_is_a_store_error(endpoint: str, client: A
 
 
 def test_bad_urls_are_configuration_errors() -> None:
+    from inngest_codecs import ConfigError
+
+    with pytest.raises(ConfigError, match="bucket"):
+        open_store("s3:///prefix")
+    with pytest.raises(ConfigError, match="unknown S3 store option"):
+        open_store("s3://bucket/p?sse=aws:kms")
+
+
+def test_reads_are_ranged_to_the_size_in_the_reference(client: Any) -> None:
+    from inngest_codecs_s3 import S3Store
+
+    store = S3Store(BUCKET, client=client)
+    encryptor = Encryptor(KEY, offload_over=100, offload_store=store)
+    sealed = encryptor.encrypt(records(30))
+    [key] = keys(client)
+    size = client.head_object(Bucket=BUCKET, Key=key)["ContentLength"]
+    client.put_object(Bucket=BUCKET, Key=key, Body=b"\0" * (32 * 1024 * 1024))
+    answered: list[int] = []
+    client.meta.events.register(
+        "after-call.s3.GetObject",
+        lambda parsed, **_: answered.append(parsed["ContentLength"]),
+    )
+    with pytest.raises(StoredObjectAlteredError):
+        encryptor.decrypt(sealed)
+    assert answered == [size + 1], "S3 sent one byte more than the reference's size, no more"
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """An HTTP endpoint that accepts connections and never answers (a store that hangs)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_a_hanging_store_fails_at_its_timeouts_given_in_the_url(
+    silent_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    url = (
+        f"s3://{BUCKET}/p?endpoint_url={silent_endpoint}&region=us-east-1"
+        "&connect_timeout=0.5&read_timeout=0.5"
+    )
+    encryptor = Encryptor(KEY, offload_over=100, offload_store=url)
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            encryptor.encrypt(records(30))
+        except BaseException as error:  # kept for the test to look at
+            failures.append(error)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(GUARD)
+    assert not writer.is_alive(), "the write outlived its read timeout"
+    [failure] = failures
+    assert isinstance(failure, StoreError)
+    assert "ReadTimeoutError" in str(failure)
+
+
+@pytest.mark.parametrize("option", ["connect_timeout", "read_timeout"])
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "inf"])
+def test_timeouts_in_the_url_are_checked(option: str, value: str) -> None:
     from inngest_codecs import KeyConfigError
 
-    with pytest.raises(KeyConfigError, match="bucket"):
-        open_store("s3:///prefix")
-    with pytest.raises(KeyConfigError, match="unknown S3 store option"):
-        open_store("s3://bucket/p?sse=aws:kms")
+    with pytest.raises(KeyConfigError, match=option):
+        open_store(f"s3://bucket/p?{option}={value}")

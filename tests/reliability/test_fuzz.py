@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inngest_codecs import CodecError, Encryptor
-from inngest_codecs.documents import open_envelopes
 from inngest_codecs.envelope import DATA, MARKER, STRATEGY, parse
+from inngest_codecs.for_inngest import events
+from inngest_codecs.for_inngest.documents import open_envelopes
 
 from ..conftest import json_scalars
 from .figures import count
@@ -80,7 +81,7 @@ def test_encryptor_decrypt(value: Any) -> None:
 def test_decrypt_event_data(data: dict[str, Any]) -> None:
     count("decrypt_event_data inputs")
     with contextlib.suppress(CodecError):
-        assert isinstance(ENCRYPTOR.decrypt_event_data(data), dict)
+        assert isinstance(events.open_fields(ENCRYPTOR, data), dict)
 
 
 @settings(max_examples=300)

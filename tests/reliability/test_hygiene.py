@@ -23,7 +23,7 @@ from inngest.experimental import mocked
 from inngest_codecs import CodecError, EncryptionMiddleware, Encryptor, load_codec
 from inngest_codecs.config import EncryptionSettings
 from inngest_codecs.envelope import build
-from inngest_codecs.limits import SizeGuard, SizeLimits
+from inngest_codecs.for_inngest.limits import SizeGuard, SizeLimits
 from inngest_codecs.offload import LocalDirectoryStore
 
 from .figures import count
@@ -67,6 +67,7 @@ def assert_clean(text: str) -> None:
 
 def payload_paths(folder: Path) -> tuple[dict[str, Callable[[], Any]], list[str]]:
     """The payload layers' failure paths, and the ciphertext and stored bytes they handle."""
+    (folder / "objects").mkdir()
     store = LocalDirectoryStore(folder / "objects")
     offloading = Encryptor(KEY, offload_over=100, offload_store=store)
     claim = offloading.encrypt(VALUE)

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from inngest_codecs import (
+    Codec,
     DecryptionError,
     EncodingError,
     Encryptor,
     UnknownCodecError,
-    registry,
+    plugins,
 )
-from inngest_codecs.envelope import DATA, MARKER, NO_STRATEGY, STRATEGY
+from inngest_codecs.envelope import DATA, MARKER, STRATEGY
 
 from ..conftest import LOCAL_CODECS, needs_example_plugin
 from .figures import count
@@ -140,15 +141,11 @@ def test_unknown_strategy_names_the_installed_codecs() -> None:
 
 
 def test_v0_envelope_without_plugin_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    without_legacy = registry._Registry()
-    without_legacy.load_all()
-    for name, info in list(without_legacy.by_name.items()):
-        if NO_STRATEGY in info.opens:
-            del without_legacy.by_name[name]
-            without_legacy.names.remove(name)
-            for strategy in (info.strategy, *info.opens):
-                del without_legacy.by_strategy[strategy]
-    monkeypatch.setattr(registry, "_registry", lambda: without_legacy)
+    without_legacy = plugins.PluginGroup(plugins.CODECS, Codec, plugins.BUILTINS)
+    for name, entry_point in list(without_legacy.entry_points.items()):
+        if entry_point.value.startswith("inngest_codecs_legacy"):
+            del without_legacy.entry_points[name]
+    monkeypatch.setattr(plugins, "codecs", lambda: without_legacy)
     sealed = {MARKER: True, DATA: "U2FsdGVkX1+AAAAAAAAAAA=="}
     with pytest.raises(UnknownCodecError, match="v0") as caught:
         Encryptor(KEY).decrypt(sealed)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from inngest_codecs import Encryptor
-from inngest_codecs.inngest_api import InngestAPI
+from inngest_codecs.for_inngest.rest_api import InngestAPI
 from inngest_codecs.server.app import create_app
 from inngest_codecs.server.audit import AuditLog
 from inngest_codecs.server.settings import LOOPBACK_NAMES

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from inngest_codecs import Encryptor, KeyConfigError
+from inngest_codecs import ConfigError, Encryptor
 from inngest_codecs.server import check_settings
 
 from .conftest import KEY, OLD_KEY, TOKEN, RunningServer, codec_server
@@ -247,7 +247,7 @@ def test_audit_has_one_line_per_request_and_never_content() -> None:
 def test_settings_that_would_expose_the_server_are_refused(
     host: str, token: str | None, origins: list[str], message: str
 ) -> None:
-    with pytest.raises(KeyConfigError, match=message):
+    with pytest.raises(ConfigError, match=message):
         check_settings(host, token, origins)
 
 

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
-from inngest_codecs.inngest_api import InngestAPI
+from inngest_codecs.for_inngest.rest_api import InngestAPI
 from inngest_codecs.testing import StandIn, serve_asgi, serve_flask
 
 from ..cli.test_commands import cli

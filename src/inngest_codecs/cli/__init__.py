@@ -18,17 +18,16 @@ from typing import Any
 from .. import registry
 from ..config import ENV_CODEC, ENV_FALLBACK_KEYS, ENV_KEY, EncryptionSettings
 from ..config_values import split_keys
-from ..documents import describe, find_envelopes, open_with_report
 from ..encryptor import Encryptor
 from ..errors import (
     CodecError,
+    ConfigError,
     EncodingError,
     InngestAuthError,
     InngestNotFoundError,
     InngestUnavailableError,
-    KeyConfigError,
-    UnknownCodecError,
 )
+from ..for_inngest.documents import describe, find_envelopes, open_with_report
 from .io import InputError, each_document, pick, printable, write_document
 
 EXIT_OK, EXIT_UNOPENED, EXIT_USAGE, EXIT_INPUT, EXIT_CONFIG, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
@@ -60,6 +59,7 @@ EXAMPLES = {
     "event": "inngest-codecs event 01HWAVEB858VPPX47Z65GR6P6R --runs --key-file prod.key",
     "serve": "INNGEST_ENCRYPTION_KEY=$(cat prod.key) inngest-codecs serve  # then open the URL",
     "demo": "inngest-codecs demo --codec aes-gcm --out ./demo",
+    "index": "inngest-codecs index --name customer --normalize trim,lower ' Ana@Example.com'",
 }
 
 
@@ -262,7 +262,7 @@ def _version() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import lookup, serve
+    from . import index, lookup, serve
 
     parser = argparse.ArgumentParser(
         prog="inngest-codecs",
@@ -306,6 +306,7 @@ def _parser() -> argparse.ArgumentParser:
     add_input(inspect)
     lookup.add_commands(add)
     serve.add_command(add)
+    index.add_command(add)
     demo = add(
         "demo", "run an encrypted Inngest app locally and show what crosses the wire", cmd_demo
     )
@@ -366,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.handler(args)
     except CliError as error:
         return _fail(str(error), error.status)
-    except (KeyConfigError, UnknownCodecError, InngestAuthError) as error:
+    except (ConfigError, InngestAuthError) as error:
         return _fail(str(error), EXIT_CONFIG)
     except (InputError, EncodingError, InngestNotFoundError) as error:
         return _fail(str(error), EXIT_INPUT)

@@ -80,7 +80,7 @@ def run_demo(codec: str, out: str | None = None) -> int:
     import inngest
 
     from .. import EncryptionMiddleware, registry
-    from ..inngest_api import InngestAPI
+    from ..for_inngest.rest_api import InngestAPI
     from ..testing import StandIn, assert_no_plaintext, serve_flask
 
     key = registry.codec_class(codec).generate_key()

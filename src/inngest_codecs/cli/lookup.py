@@ -6,8 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from ..documents import open_with_report
-from ..inngest_api import InngestAPI
+from ..for_inngest.documents import open_with_report
+from ..for_inngest.rest_api import InngestAPI
 from .io import pick, write_document
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]

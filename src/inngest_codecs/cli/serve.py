@@ -29,7 +29,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"serve needs {' and '.join(missing)}: from the checkout, pip install '.[serve]'",
             EXIT_CONFIG,
         )
-    from ..inngest_api import InngestAPI
+    from ..for_inngest.rest_api import InngestAPI
     from ..server.audit import AuditLog
     from ..server.runner import serve
 

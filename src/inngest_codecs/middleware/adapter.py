@@ -13,7 +13,8 @@ The rules live beside it: `requests` (replayed requests), `opening`
 and `failures` (what comes in, and what a failure does to the run),
 `forwarding` (what arrived encrypted leaves encrypted), `steps` (the
 guard every step passes), `sealing` (encrypted errors), `sizes`
-(Inngest's size limits) and `binding` (settings to factories).
+(Inngest's size limits), `indexing` (blind-index tags on what runs send) and
+`binding` (settings to factories).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..tenants import tenant_of
 from . import forwarding, steps
 from .binding import Factory, FactoryMethods
 from .failures import run_error
+from .indexing import IndexedRunState
 from .opening import Opener
 from .requests import SignedRequest
 from .sizes import INVOKED_EVENT, RunSizes
@@ -47,7 +49,9 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         super().__init__(client, raw_request)
         self._factory = factory
         self._settings = settings = factory.settings
-        self._encryptor = self._run_encryptor = factory.encryptor
+        self._tenants = factory.tenants
+        self._indexer = factory.indexer
+        self._run_encryptor = factory.tenants.default
         self._fields = settings.event_encryption_field
         self._uncompressed = frozenset(settings.uncompressed)
         # Read now, when the checks apply: a framework request proxy (Flask's)
@@ -82,12 +86,16 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             )
         self._sizes.arrived(function.id, memos, ctx.events)
         tenant = tenant_of(ctx.event, settings.tenant_from)
-        self._run_encryptor = encryptor = self._encryptor.for_tenant(tenant)
-        state = forwarding.RunState(
+        try:
+            self._run_encryptor = encryptor = self._tenants.for_tenant(tenant)
+        except CodecError as error:
+            raise run_error(error) from None
+        state = IndexedRunState(
             encryptor,
             self._fields,
             owner=ctx,
-            function_level=self._factory.is_function_level(self),
+            function_level=self._factory.add_run_sends_if_function_level(self.client),
+            indexer=self._indexer,
         )
         opener = Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
         opener.memos(memos)
@@ -128,13 +136,17 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
     def _seal(
         self, data: Any, states: tuple[forwarding.RunState, ...], event: object
     ) -> dict[str, Any]:
-        """Seal event data under the key of the tenant the event names, else of the run."""
+        """Seal event data under the key of the tenant the event names, else of the run, and
+        add the tags of its blind indexes (plain by design)."""
         tenant = tenant_of(event, self._settings.tenant_from)
         if tenant is not None:
-            encryptor = self._encryptor.for_tenant(tenant)
+            encryptor = self._tenants.for_tenant(tenant)
         else:
-            encryptor = states[-1].encryptor if states else self._encryptor
-        return forwarding.seal_event_data(data, states, encryptor, self._fields, self._uncompressed)
+            encryptor = states[-1].encryptor if states else self._tenants.default
+        sealed = forwarding.seal_event_data(
+            data, states, encryptor, self._fields, self._uncompressed
+        )
+        return self._indexer.write(sealed, data, encryptor)
 
     def _seal_payload(self, data: Any) -> dict[str, Any]:
         try:

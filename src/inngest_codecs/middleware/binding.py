@@ -12,42 +12,41 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import inngest
 
 from ..config import ENV_KEY, EncryptionSettings
+from ..encryptor import DEFAULT_EVENT_FIELD
 from ..errors import KeyConfigError
 from ..keys import KeyInput
-from ..limits import SizeGuard
-from ..tenants import TenantFrom
-from . import forwarding
-
-if TYPE_CHECKING:
-    from .adapter import EncryptionMiddleware
-
-_NOT_GIVEN: Any = object()
+from . import forwarding, indexing
 
 
 class Factory:
     """Builds an [`EncryptionMiddleware`][] per request from checked settings."""
 
-    def __init__(self, middleware_class: type[EncryptionMiddleware], settings: EncryptionSettings):
+    def __init__(
+        self,
+        middleware_class: Callable[..., inngest.MiddlewareSync],
+        settings: EncryptionSettings,
+    ) -> None:
         self.settings = settings
-        self.encryptor = settings.encryptor()
-        self.guard = SizeGuard(settings.size_limits)
+        self.tenants = settings.tenants()
+        self.indexer = settings.indexer(self.tenants)
+        self.guard = settings.size_guard()
         self._middleware_class = middleware_class
         self._served_clients: weakref.WeakKeyDictionary[inngest.Inngest, bool] = (
             weakref.WeakKeyDictionary()
         )
 
-    def __call__(self, client: inngest.Inngest, raw_request: object) -> EncryptionMiddleware:
+    def __call__(self, client: inngest.Inngest, raw_request: object) -> inngest.MiddlewareSync:
         return self._middleware_class(client, raw_request, factory=self)
 
-    def is_function_level(self, middleware: EncryptionMiddleware) -> bool:
-        """Whether this factory serves a function, not its client (then sends need help)."""
-        client = middleware.client
+    def add_run_sends_if_function_level(self, client: inngest.Inngest) -> bool:
+        """Whether this factory serves a function, not its client; if so, the first time,
+        adds [`RunSends`][] to the client, since its sends would otherwise go unencrypted."""
         known = self._served_clients.get(client)
         if known is None:
             known = not any(registered is self for registered in client.middleware)
@@ -67,7 +66,8 @@ class RunSends(inngest.MiddlewareSync):
         states = [state for state in forwarding.active() if state.function_level]
         if states:
             for event in events:
-                event.data = forwarding.seal_event_data(event.data, states)
+                sealed = forwarding.seal_event_data(event.data, states)
+                event.data = indexing.write_tags(sealed, event.data, states)
 
 
 _adding = threading.Lock()
@@ -90,48 +90,31 @@ class FactoryMethods:
         cls,
         secret_key: KeyInput | Sequence[KeyInput] | None = None,
         *,
-        fallback_keys: KeyInput | Sequence[KeyInput] | None = _NOT_GIVEN,
-        fallback_decryption_keys: KeyInput | Sequence[KeyInput] | None = _NOT_GIVEN,
-        codec: str = _NOT_GIVEN,
-        codec_options: Mapping[str, Any] | None = _NOT_GIVEN,
-        decrypt_only: bool = _NOT_GIVEN,
-        event_encryption_field: str | Sequence[str] = _NOT_GIVEN,
-        encrypt_errors: bool = _NOT_GIVEN,
-        on_decryption_failure: str = _NOT_GIVEN,
-        max_signature_age: float | None = _NOT_GIVEN,
-        max_clock_skew: float = _NOT_GIVEN,
-        cache_size: int = _NOT_GIVEN,
-        compression: str | None = _NOT_GIVEN,
-        uncompressed: Sequence[str] = _NOT_GIVEN,
-        max_decompressed_bytes: int = _NOT_GIVEN,
-        offload_over: int | None = _NOT_GIVEN,
-        offload_store: str | None = _NOT_GIVEN,
-        max_step_output_bytes: int | None = _NOT_GIVEN,
-        max_event_bytes: int | None = _NOT_GIVEN,
-        max_run_state_bytes: int | None = _NOT_GIVEN,
-        tenant_keys: Mapping[str, object] | None = _NOT_GIVEN,
-        tenant_from: TenantFrom | None = _NOT_GIVEN,
-        revoked_key_ids: Sequence[str] = _NOT_GIVEN,
-        allow_plaintext_ai_infer: bool = _NOT_GIVEN,
-        **unknown: Any,
+        decrypt_only: bool = False,
+        event_encryption_field: str | Sequence[str] = DEFAULT_EVENT_FIELD,
+        fallback_decryption_keys: KeyInput | Sequence[KeyInput] | None = None,
+        **settings: Any,
     ) -> Factory:
         """A middleware factory to pass to ``inngest.Inngest(middleware=[...])``.
 
         Takes what ``inngest_encryption.EncryptionMiddleware.factory`` takes
         (``secret_key``, ``decrypt_only``, ``event_encryption_field``,
         ``fallback_decryption_keys``), plus every other setting of
-        `inngest_codecs.config.SETTINGS` under its name. Without
-        ``secret_key``, the key comes from ``INNGEST_ENCRYPTION_KEY``. A
-        misspelled argument is a [`KeyConfigError`][] naming the closest one.
+        [`EncryptionSettings`][inngest_codecs.config.EncryptionSettings] under its
+        name. Without ``secret_key``, the key comes from ``INNGEST_ENCRYPTION_KEY``.
+        A misspelled argument is a [`ConfigError`][inngest_codecs.ConfigError]
+        naming the closest one.
         """
-        given = dict(locals())
         values = {
-            name: value
-            for name, value in given.items()
-            if value is not _NOT_GIVEN and name not in ("cls", "secret_key", "unknown")
+            **settings,
+            "decrypt_only": decrypt_only,
+            "event_encryption_field": event_encryption_field,
         }
-        values.update(unknown)
-        values["key"] = secret_key if secret_key is not None else os.environ.get(ENV_KEY)
+        if fallback_decryption_keys is not None:
+            values["fallback_decryption_keys"] = fallback_decryption_keys
+        key = secret_key if secret_key is not None else settings.get("key")
+        values.pop("key", None)
+        values["key"] = key if key is not None else os.environ.get(ENV_KEY)
         if values["key"] is None:
             raise KeyConfigError(f"no key: pass secret_key, or set {ENV_KEY}")
         return cls.from_settings(EncryptionSettings(values))

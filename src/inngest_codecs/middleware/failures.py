@@ -23,12 +23,7 @@ from typing import Literal
 
 import inngest
 
-from ..errors import (
-    CodecError,
-    DecryptionError,
-    EncryptionError,
-    UnknownCodecError,
-)
+from ..errors import CodecError
 
 logger = logging.getLogger("inngest_codecs")
 
@@ -41,10 +36,8 @@ class CodecFailureError(inngest.NonRetriableError):
 
 
 def fixable(error: CodecError) -> bool:
-    """Whether a configuration change (a key, a codec, a key service back up) could cure it."""
-    if isinstance(error, DecryptionError):
-        return not error.permanent
-    return isinstance(error, (UnknownCodecError, EncryptionError))
+    """Whether a retry could cure it: a key, a codec or a tenant added, a service back up."""
+    return not error.permanent
 
 
 def run_error(error: CodecError, policy: DecryptionFailurePolicy = "retry") -> Exception:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..encryptor import Encryptor
+from ..for_inngest import events
 
 
 class RunState:
@@ -159,5 +160,5 @@ def _encrypt(
     plain = [name for name in names if name in uncompressed]
     rest = [name for name in names if name not in uncompressed]
     if plain:
-        data = encryptor.encrypt_event_data(data, plain, compress=False)
-    return encryptor.encrypt_event_data(data, rest) if rest else data
+        data = events.seal_fields(encryptor, data, plain, compress=False)
+    return events.seal_fields(encryptor, data, rest) if rest else data

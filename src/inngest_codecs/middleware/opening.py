@@ -15,6 +15,7 @@ import inngest
 from .. import envelope
 from ..encryptor import Encryptor
 from ..errors import CodecError, EncodingError
+from ..for_inngest import events
 from .failures import DecryptionFailurePolicy, kept, run_error
 from .forwarding import RunState
 
@@ -54,24 +55,18 @@ class Opener:
 
     def event_data(self, data: Mapping[str, Any], where: str) -> dict[str, Any]:
         """Event data with every field holding an envelope opened, or its whole envelope."""
-        if envelope.is_envelope(data):
-            opened = self.value(data, where)
-            if opened is data:  # kept under the "keep" policy
-                return dict(data)
-            if not isinstance(opened, dict):
-                raise run_error(
-                    EncodingError(
-                        f"encrypted {where} opened to {type(opened).__name__}, not an object"
-                    )
-                )
-            for name in opened:
-                self._state.note(opened[name], name)
-            plain = {k: v for k, v in data.items() if k not in envelope.FIELDS}
-            return {**plain, **opened}
-        return {
-            key: self.value(item, f"{where}.{key}", key) if envelope.is_envelope(item) else item
-            for key, item in data.items()
-        }
+
+        def open_value(value: Any, name: str | None) -> Any:
+            opened = self.value(value, where if name is None else f"{where}.{name}", name)
+            if name is None and isinstance(opened, dict) and opened is not value:
+                for field in opened:  # the fields of a whole-data envelope arrived encrypted
+                    self._state.note(opened[field], field)
+            return opened
+
+        try:
+            return events.open_data(data, open_value)
+        except EncodingError as error:
+            raise run_error(error) from None
 
     def error(self, error: Any, where: str) -> None:
         try:

@@ -2,7 +2,7 @@
 
 With ``encrypt_errors=True`` an error leaves as a `SealedError`: the
 same name, code, retry behaviour and retry time as the original, with the
-message and stack encrypted (`inngest_codecs.sealed_errors`). Memoized
+message and stack encrypted (`inngest_codecs.for_inngest.sealed_errors`). Memoized
 step errors come back sealed and are opened before the function sees them, so
 code that catches a ``StepError`` reads the original message.
 """
@@ -16,9 +16,9 @@ import inngest
 from inngest._internal import errors as sdk_errors
 from inngest._internal import server_lib, transforms
 
-from .. import sealed_errors
 from ..encryptor import Encryptor
 from ..errors import CodecError
+from ..for_inngest import sealed_errors
 from .failures import CodecFailureError
 
 

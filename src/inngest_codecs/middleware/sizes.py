@@ -1,4 +1,4 @@
-"""The size guard applied where payloads leave a run (see `inngest_codecs.limits`).
+"""The size guard applied where payloads leave a run (see `inngest_codecs.for_inngest.limits`).
 
 Inngest refuses a step output over 4 MB, an event over its plan's limit and a
 run whose state (its events and every output so far) passes 32 MB. Each check
@@ -12,7 +12,7 @@ from typing import Any
 
 import inngest
 
-from ..limits import SizeGuard, encoded_size
+from ..for_inngest.limits import SizeGuard, encoded_size
 
 INVOKED_EVENT = "inngest/function.invoked"
 """The event an invoke payload becomes: Inngest limits it like any event."""

@@ -60,6 +60,7 @@ class Reference(NamedTuple):
                 and isinstance(reference.sha256, str)
                 and _DIGEST.match(reference.sha256) is not None
                 and type(reference.size) is int
+                and reference.size >= 0
                 and isinstance(reference.strategy, str)
             )
         except (ValueError, TypeError, KeyError, RecursionError):
@@ -79,12 +80,12 @@ def check_in(store: Store, blob: bytes, strategy: str) -> Reference:
 
 
 def redeem(store: Store | None, reference: Reference) -> bytes:
-    """The object ``reference`` names, checked against its digest."""
+    """The object ``reference`` names, read no further than its size, checked against its digest."""
     if store is None:
         raise StoreError(
             f"this value was offloaded to a {reference.store!r} store; set offload_store to read it"
         )
-    blob = store.get(reference.sha256)
+    blob = store.get(reference.sha256, reference.size)
     if len(blob) != reference.size or hashlib.sha256(blob).hexdigest() != reference.sha256:
         raise StoredObjectAlteredError(
             f"object {reference.sha256} in the {store.name!r} store does not match its digest",

@@ -17,10 +17,17 @@ URL (``gs://bucket/prefix``), which is how users select it. The contract:
   that exists may overwrite it or keep it.
 - Objects hold ciphertext only; the framework checks every object it reads
   against its digest, so a store need not check integrity itself.
-- ``get`` raises [`StoredObjectMissingError`][inngest_codecs.errors.StoredObjectMissingError] when
-  there is no such object, and both methods raise
-  [`StoreError`][inngest_codecs.errors.StoreError] for anything else that goes wrong
-  (unreachable, refused). Messages name the store and the object, never its bytes.
+- ``get(name, size)`` is told the size the encrypted reference records and reads
+  at most ``size + 1`` bytes, whatever the store holds: an object that was
+  replaced by a larger one (or by something endless) is refused as altered, not
+  read whole. It raises
+  [`StoredObjectMissingError`][inngest_codecs.errors.StoredObjectMissingError] when
+  there is no such object.
+- Both methods raise [`StoreError`][inngest_codecs.errors.StoreError] for anything
+  else that goes wrong (unreachable, refused, timed out, its root or bucket gone):
+  it lets the run retry. Network calls have timeouts of their own, so a store
+  that hangs fails a call instead of holding it. Messages name the store and the
+  object, never its bytes.
 - Methods may be called from several threads at once.
 """
 
@@ -45,8 +52,8 @@ class Store(abc.ABC):
         """Store ``data`` as the object ``name``."""
 
     @abc.abstractmethod
-    def get(self, name: str) -> bytes:
-        """The bytes of the object ``name``."""
+    def get(self, name: str, size: int) -> bytes:
+        """The bytes of the object ``name``, which should be ``size`` long: at most ``size + 1``."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r}>"

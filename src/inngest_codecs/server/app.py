@@ -26,7 +26,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import strictjson
-from ..documents import EnvelopeInfo, OpenReport, describe, open_with_report
 from ..encryptor import Encryptor
 from ..errors import (
     CodecError,
@@ -34,7 +33,8 @@ from ..errors import (
     InngestAuthError,
     InngestNotFoundError,
 )
-from ..inngest_api import InngestAPI
+from ..for_inngest.documents import EnvelopeInfo, OpenReport, describe, open_with_report
+from ..for_inngest.rest_api import InngestAPI
 from ..jsoninput import read_json
 from .audit import AUDIT_KEY, AuditLog, AuditMiddleware
 from .guard import GuardMiddleware

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import uvicorn
 
 from ..encryptor import Encryptor
-from ..inngest_api import InngestAPI
+from ..for_inngest.rest_api import InngestAPI
 from .app import create_app
 from .audit import AuditLog
 from .settings import (

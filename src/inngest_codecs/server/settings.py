@@ -10,7 +10,7 @@ import re
 import socket
 from collections.abc import Sequence
 
-from ..errors import KeyConfigError
+from ..errors import ConfigError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8290
@@ -33,27 +33,27 @@ def is_loopback(host: str) -> bool:
 
 
 def check_settings(host: str, token: str | None, allow_origins: Sequence[str]) -> None:
-    """[`KeyConfigError`][] for settings that would expose the server or its data."""
+    """a ConfigError for settings that would expose the server or its data."""
     if token is not None and len(token) < MIN_TOKEN_LENGTH:
-        raise KeyConfigError(
+        raise ConfigError(
             f"the serve token must be at least {MIN_TOKEN_LENGTH} characters "
             "(inngest-codecs keygen makes one)"
         )
     if token is None and not is_loopback(host):
-        raise KeyConfigError(
+        raise ConfigError(
             f"refusing to serve on {host}, which is not a loopback address, without a token: "
             f"pass --token or set {ENV_TOKEN}"
         )
     for origin in allow_origins:
         if not _ORIGIN.fullmatch(origin):
-            raise KeyConfigError(
+            raise ConfigError(
                 "--allow-origin takes an exact origin such as https://app.example.com "
                 "(scheme, host and optional port; no path, no wildcard)"
             )
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port``; [`KeyConfigError`][] when that is impossible."""
+    """A listening socket on ``host:port``; a ConfigError when that is impossible."""
     try:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
         family, kind, proto, _, address = infos[0]
@@ -62,7 +62,7 @@ def listen(host: str, port: int) -> socket.socket:
         sock.bind(address)
         sock.listen(128)
     except OSError as error:
-        raise KeyConfigError(
+        raise ConfigError(
             f"cannot listen on {host}:{port}: {error.strerror or type(error).__name__}"
         ) from None
     return sock

@@ -44,36 +44,10 @@ from .. import registry
 from ..codec import Codec
 from ..errors import DecryptionError
 from ..keys import KeyInput, KeySet
+from . import evidence
 
 _MARKER = b"codec-contract-plaintext-marker-7d1f"
 """A plaintext that must never appear in a message."""
-
-
-def _flip(data: bytes, bit: int) -> bytes:
-    altered = bytearray(data)
-    altered[bit // 8] ^= 1 << (bit % 8)
-    return bytes(altered)
-
-
-def _key_texts(key: KeyInput) -> list[str]:
-    """The forms in which a key would show if a message leaked it."""
-    material = key.encode("utf-8") if isinstance(key, str) else key
-    forms = [material.hex(), base64.b64encode(material).decode(), repr(material)[2:-1]]
-    if isinstance(key, str):
-        forms += [key, key[:12], key[-12:]]
-    return [form for form in forms if len(form) >= 8]
-
-
-def _error_texts(error: BaseException) -> list[str]:
-    """``str`` and ``repr`` of an error and of every error chained to it."""
-    texts: list[str] = []
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        texts += [str(current), repr(current), repr(current.args)]
-        current = current.__cause__ or current.__context__
-    return texts
 
 
 class CodecContract:
@@ -100,7 +74,7 @@ class CodecContract:
 
     # Hooks to override.
 
-    def new_key(self) -> KeyInput:
+    def new_key(self) -> str | bytes:
         """A fresh key, different from every key made before."""
         return self.codec_class.generate_key()
 
@@ -171,12 +145,12 @@ class CodecContract:
         package = cls.__module__.split(".")[0]
         candidates = [
             entry_point
-            for entry_point in importlib.metadata.entry_points(group=registry.GROUP)
+            for entry_point in importlib.metadata.entry_points(group=registry.CODECS)
             if entry_point.name == cls.name or entry_point.module.split(".")[0] == package
         ]
-        mine = [entry_point for entry_point in candidates if _loads(entry_point) is cls]
+        mine = [entry_point for entry_point in candidates if evidence.loads(entry_point) is cls]
         if not mine:
-            pytest.skip(f"{cls.__qualname__} is not installed as an {registry.GROUP} entry point")
+            pytest.skip(f"{cls.__qualname__} is not installed as an {registry.CODECS} entry point")
         for entry_point in mine:
             assert entry_point.name == cls.name, (
                 f"entry point {entry_point.name!r} holds a codec named {cls.name!r}: "
@@ -225,7 +199,9 @@ class CodecContract:
             sealed = codec.encrypt(self.sample_plaintext(size, rng))
             for bit in self._bits_to_flip(len(sealed), rng):
                 self._must_refuse(
-                    codec, _flip(sealed, bit), f"bit {bit} of a {len(sealed)}-byte ciphertext"
+                    codec,
+                    evidence.flip(sealed, bit),
+                    f"bit {bit} of a {len(sealed)}-byte ciphertext",
                 )
 
     def test_wrong_key_is_rejected(self) -> None:
@@ -283,12 +259,14 @@ class CodecContract:
             self._must_refuse(codec, b"", "empty input"),
         ]
         if self._authenticated:
-            errors.append(self._must_refuse(codec, _flip(sealed, len(sealed) * 4), "a flip"))
+            errors.append(
+                self._must_refuse(codec, evidence.flip(sealed, len(sealed) * 4), "a flip")
+            )
         try:
             self.codec_class(KeySet.build(primary), contract_kit_unknown_option=True)
         except Exception as error:
             errors.append(error)
-        message_texts = [text for error in errors for text in _error_texts(error)]
+        message_texts = [text for error in errors for text in evidence.error_texts(error)]
         leaks = [sealed.hex()[:32], base64.b64encode(sealed).decode()[:32], _MARKER.decode()]
         for text in message_texts:
             for leak in leaks:
@@ -296,7 +274,7 @@ class CodecContract:
         if not self.key_material_is_secret:
             return
         for key in (primary, fallback, other):
-            for form in _key_texts(key):
+            for form in evidence.key_texts(key):
                 for text in texts + message_texts:
                     assert form not in text, f"key material shows in {text!r}"
 
@@ -323,14 +301,6 @@ class CodecContract:
         )
         for plaintext, sealed in results:
             assert reader.decrypt(sealed) == plaintext, "a value written concurrently is corrupt"
-
-
-def _loads(entry_point: importlib.metadata.EntryPoint) -> object:
-    """What an entry point holds, or ``None`` when it fails to load."""
-    try:
-        return entry_point.load()
-    except Exception:
-        return None
 
 
 __all__ = ["CodecContract"]

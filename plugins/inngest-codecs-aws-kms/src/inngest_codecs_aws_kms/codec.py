@@ -4,7 +4,9 @@ Encrypting asks KMS ``GenerateDataKey`` for a data key under the primary KMS
 key, then seals values with it until one of the cache limits is reached; the
 wrapped data key travels in every value. Decrypting unwraps a data key with
 KMS ``Decrypt`` once, only under a KMS key of the key set, and keeps it for
-the values that follow.
+the values that follow. KMS is asked with the configured key's own id, in the
+configured key's region: a value's header never chooses either, and a header
+naming a KMS key outside the key set is refused without asking.
 
 Failures say what a caller should do:
 
@@ -21,25 +23,28 @@ Failures say what a caller should do:
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from inngest_codecs import Codec, DecryptionError, KeyConfigError, KeySet
+from inngest_codecs import Codec, DecryptionError, Key, KeyConfigError, KeySet
 from inngest_codecs.errors import EncryptionError
+from inngest_codecs.keys import REFERENCE
 
 from . import layout
 from .caches import DataKey, DecryptionKeyCache, EncryptionKeyCache
-from .identifiers import KmsKey, is_key_arn, kms_key, region_of
+from .identifiers import KmsKey, is_key_arn, kms_key
 from .kms import KmsClients, KmsRefusal
 
 DEFAULT_MAX_AGE = 300.0
 DEFAULT_MAX_VALUES = 1 << 20
 DEFAULT_MAX_BYTES = 1 << 32
 DEFAULT_DECRYPT_CACHE_SIZE = 1000
+DEFAULT_CONNECT_TIMEOUT = 3.0
+DEFAULT_READ_TIMEOUT = 5.0
+DEFAULT_FAILURE_MAX_AGE = 1.0
 MAX_VALUES_LIMIT = 1 << 32
 """Values per data key at most: random 96-bit nonces stay safe up to 2**32 (NIST SP 800-38D)."""
 
@@ -79,11 +84,15 @@ class AwsKmsCodec(Codec):
     (seconds a data key encrypts and an unwrapped key is kept, default 300),
     ``max_values`` (values per data key, default 2**20), ``max_bytes``
     (plaintext bytes per data key, default 2**32), ``decrypt_cache_size``
-    (unwrapped data keys kept, default 1000).
+    (unwrapped data keys kept, default 1000), ``connect_timeout`` and
+    ``read_timeout`` (seconds a KMS request may take to connect, and to send
+    its next bytes: defaults 3 and 5), ``failure_max_age`` (seconds a failed
+    KMS call is remembered, its callers failing at once: default 1).
     """
 
     name = "aws-kms"
     strategy = layout.STRATEGY
+    key_kind = REFERENCE
 
     def __init__(
         self,
@@ -94,6 +103,9 @@ class AwsKmsCodec(Codec):
         max_values: int = DEFAULT_MAX_VALUES,
         max_bytes: int = DEFAULT_MAX_BYTES,
         decrypt_cache_size: int = DEFAULT_DECRYPT_CACHE_SIZE,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        failure_max_age: float = DEFAULT_FAILURE_MAX_AGE,
         **options: Any,
     ) -> None:
         super().__init__(keys, **options)
@@ -108,16 +120,27 @@ class AwsKmsCodec(Codec):
         self._context = _context(encryption_context)
         self._aad_tail = layout.STRATEGY_BYTES + layout.encode_context(self._context)
         max_age = _positive("max_age", max_age, integer=False)
+        failure_max_age = _positive("failure_max_age", failure_max_age, integer=False)
         self._encrypting = EncryptionKeyCache(
             max_age,
             _positive("max_values", max_values, integer=True, at_most=MAX_VALUES_LIMIT),
             _positive("max_bytes", max_bytes, integer=True),
+            failure_max_age,
         )
         self._unwrapped = DecryptionKeyCache(
-            _positive("decrypt_cache_size", decrypt_cache_size, integer=True), max_age
+            _positive("decrypt_cache_size", decrypt_cache_size, integer=True),
+            max_age,
+            failure_max_age,
         )
-        self._unwrap_lock = threading.Lock()
-        self._kms = KmsClients()
+        self._kms = KmsClients(
+            _positive("connect_timeout", connect_timeout, integer=False),
+            _positive("read_timeout", read_timeout, integer=False),
+        )
+
+    @classmethod
+    def key_id(cls, key: Key) -> str:
+        """A KMS key's id is the key id, ARN or alias as configured (public, not a secret)."""
+        return key.material.decode("utf-8", "replace")
 
     @property
     def key_ids(self) -> tuple[str, ...]:
@@ -180,7 +203,9 @@ class AwsKmsCodec(Codec):
             value = layout.parse(ciphertext)
         except layout.Malformed as error:
             raise self.failure(f"not an aws-kms value: {error}", permanent=True) from None
-        data_key = self._unwrapped.get(value.header) or self._unwrap(value)
+        data_key = self._unwrapped.get(value.header) or self._unwrapped.open(
+            value.header, lambda: self._unwrap(value)
+        )
         try:
             return data_key.aead.decrypt(value.nonce, value.sealed, data_key.aad)
         except InvalidTag:
@@ -191,36 +216,27 @@ class AwsKmsCodec(Codec):
 
     def _unwrap(self, value: layout.Sealed) -> DataKey:
         """The data key of ``value``, from KMS, under a KMS key of the key set only."""
-        with self._unwrap_lock:  # one Decrypt per data key, however many threads miss at once
-            cached = self._unwrapped.get(value.header)
-            if cached is not None:
-                return cached
+        try:
+            key_arn = value.key_arn
+        except layout.Malformed as error:
+            raise self.failure(f"not an aws-kms value: {error}", permanent=True) from None
+        candidates = [key for key in self._kms_keys if key.holds(key_arn) is not False]
+        if not candidates:
+            raise self.failure(
+                f"its data key is wrapped under KMS key {key_arn}, which is not in the key set"
+            )
+        refusals = []
+        for key in candidates:
             try:
-                key_arn = value.key_arn
-            except layout.Malformed as error:
-                raise self.failure(f"not an aws-kms value: {error}", permanent=True) from None
-            candidates = [key for key in self._kms_keys if key.holds(key_arn) is not False]
-            if not candidates:
-                raise self.failure(
-                    f"its data key is wrapped under KMS key {key_arn}, which is not in the key set"
-                )
-            refusals = []
-            for key in candidates:
-                asked = key_arn if key.holds(key_arn) else key.text
-                try:
-                    secret = self._kms.decrypt(
-                        asked, region_of(key_arn), value.wrapped_key, self._context
-                    )
-                except KmsRefusal as refusal:
-                    refusals.append(str(refusal))
-                    continue
-                if len(secret) != 32:
-                    refusals.append(f"AWS KMS Decrypt with KMS key {asked} gave no 256-bit key")
-                    continue
-                data_key = self._data_key(value.header, secret)
-                self._unwrapped.put(data_key)
-                return data_key
-            raise self.failure("; ".join(refusals))
+                secret = self._kms.decrypt(key.text, key.region, value.wrapped_key, self._context)
+            except KmsRefusal as refusal:
+                refusals.append(str(refusal))
+                continue
+            if len(secret) != 32:
+                refusals.append(f"AWS KMS Decrypt with KMS key {key.text} gave no 256-bit key")
+                continue
+            return self._data_key(value.header, secret)
+        raise self.failure("; ".join(refusals))
 
     def failure(
         self, message: str = "no configured key opens this value", *, permanent: bool = False

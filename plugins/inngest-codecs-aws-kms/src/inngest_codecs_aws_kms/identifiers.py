@@ -32,11 +32,18 @@ class KmsKey(NamedTuple):
     kind: str
 
     def holds(self, key_arn: str) -> bool | None:
-        """Whether KMS key ``key_arn`` is this one; ``None`` when only KMS can tell (aliases)."""
+        """Whether KMS key ``key_arn`` is this one; ``None`` when only KMS can tell (aliases).
+
+        An alias ARN holds only keys of its own account and region.
+        """
         if self.kind == "key-arn":
             return self.text == key_arn
         if self.kind == "key-id":
             return key_arn.endswith(f":key/{self.text}")
+        if ":alias/" in self.text and not key_arn.startswith(
+            self.text[: self.text.index(":alias/")] + ":key/"
+        ):
+            return False
         return None
 
     @property
@@ -44,11 +51,6 @@ class KmsKey(NamedTuple):
         """The region an ARN names; ``None`` for ids and alias names (boto3's region applies)."""
         match = _KEY_ARN.fullmatch(self.text) or _ALIAS_ARN.fullmatch(self.text)
         return match["region"] if match else None
-
-
-def region_of(key_arn: str) -> str | None:
-    match = _KEY_ARN.fullmatch(key_arn)
-    return match["region"] if match else None
 
 
 def kms_key(key: Key) -> KmsKey | None:

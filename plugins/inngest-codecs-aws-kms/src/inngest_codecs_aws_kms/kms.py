@@ -2,7 +2,10 @@
 
 Credentials, region and endpoint come from boto3's own chain (``AWS_REGION``,
 ``AWS_ENDPOINT_URL``, ``AWS_PROFILE``, instance roles...). A key named by an
-ARN is used in that ARN's region; other keys in boto3's configured region.
+ARN is used in that ARN's region; other keys in boto3's configured region. So
+the regions, and the clients, are those of the configured keys: a value never
+chooses them. Every client has connect and read timeouts of its own, and no
+lock is held while one is made or calls KMS.
 Every failure, from the service or on the way to it, becomes a
 :class:`KmsRefusal` that says what went wrong in words safe to log: an AWS
 error code and a KMS key identifier, never a key or AWS's own message.
@@ -43,24 +46,26 @@ class KmsRefusal(Exception):
 
 
 class KmsClients:
-    """One boto3 session and one KMS client per region, made on first use."""
+    """One KMS client per region, made on first use, with its own timeouts (seconds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, connect_timeout: float, read_timeout: float) -> None:
+        self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self._lock = threading.Lock()
-        self._session: Any = None
         self._clients: dict[str | None, Any] = {}
 
     def _client(self, region: str | None) -> Any:
-        with self._lock:
-            client = self._clients.get(region)
-            if client is None:
-                import boto3  # imported on first use: it is slow to import
+        client = self._clients.get(region)
+        if client is None:
+            import boto3  # imported on first use: it is slow to import
+            from botocore.config import Config
 
-                if self._session is None:
-                    self._session = boto3.session.Session()
-                client = self._session.client("kms", region_name=region)
-                self._clients[region] = client
-            return client
+            # Made outside the lock (finding credentials may take a network call); a
+            # session each, as sessions are not safe to share between threads.
+            timeouts = Config(connect_timeout=self.connect_timeout, read_timeout=self.read_timeout)
+            made = boto3.session.Session().client("kms", region_name=region, config=timeouts)
+            with self._lock:
+                client = self._clients.setdefault(region, made)
+        return client
 
     def _call(self, operation: str, key: str, region: str | None, call: Callable[[Any], T]) -> T:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -12,7 +12,10 @@ It serves moto's own WSGI application with werkzeug, as moto's
 ``ThreadedMotoServer`` does, wrapped in two layers of its own:
 
 - every request is counted by its KMS operation (``requests``), at the server,
-  whatever client sent it;
+  whatever client sent it, and recorded with the region it was signed for and
+  the ``KeyId`` it names (``calls``);
+- a request chosen with :meth:`LocalKms.hold` is left unanswered until the test
+  releases it: a KMS that hangs, for one call, while the others are answered;
 - a KMS key that is disabled or pending deletion refuses cryptographic
   operations with the error AWS KMS returns (``DisabledException``,
   ``KMSInvalidStateException``). moto records a key's state but does not
@@ -22,12 +25,14 @@ It serves moto's own WSGI application with werkzeug, as moto's
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from moto.kms.models import kms_backends
 from moto.moto_server.werkzeug_app import (
@@ -45,7 +50,35 @@ _REFUSED_STATES = {
     "PendingDeletion": ("KMSInvalidStateException", "{arn} is pending deletion."),
 }
 
+_SIGNED_REGION = re.compile(r"Credential=[^/]+/[^/]+/([^/]+)/")
+
 StartResponse = Callable[..., Any]
+
+
+class Call(NamedTuple):
+    """A request as the server received it: its operation, signed region and ``KeyId``."""
+
+    operation: str
+    region: str
+    key_id: str | None
+
+
+class Hold:
+    """Requests the server leaves unanswered until :meth:`release`: a KMS that hangs."""
+
+    def __init__(self, operation: str, matches: Callable[[dict[str, Any]], bool]) -> None:
+        self.operation, self.matches = operation, matches
+        self.arrived = threading.Event()
+        """Set when a held request has arrived."""
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        """Let the held requests (and later ones) through to KMS."""
+        self._released.set()
+
+    def wait(self) -> None:
+        self.arrived.set()
+        self._released.wait()
 
 
 def _key_state(key_arn: str) -> str | None:
@@ -63,13 +96,28 @@ class _KmsRules:
     def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
         self.app = app
         self.requests: Counter[str] = Counter()
+        self.calls: list[Call] = []
+        self.holds: list[Hold] = []
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         operation = target[len(_TARGET_PREFIX) :] if target.startswith(_TARGET_PREFIX) else ""
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            request = json.loads(body) if operation else {}
+        except ValueError:
+            request = {}
+        signed = _SIGNED_REGION.search(str(environ.get("HTTP_AUTHORIZATION", "")))
         with self.lock:
             self.requests[operation or "other"] += 1
+            if operation:
+                key_id = request.get("KeyId")
+                self.calls.append(Call(operation, signed[1] if signed else "", key_id))
+            holds = [h for h in self.holds if h.operation == operation and h.matches(request)]
+        for hold in holds:
+            hold.wait()
         if operation not in _CRYPTOGRAPHIC:
             return self.app(environ, start_response)
         answer: dict[str, Any] = {}
@@ -187,6 +235,36 @@ class LocalKms:
         with self._rules.lock:
             return Counter(self._rules.requests)
 
+    @property
+    def calls(self) -> list[Call]:
+        """Requests received so far, in order, each with its region and ``KeyId``."""
+        with self._rules.lock:
+            return list(self._rules.calls)
+
     def reset_counts(self) -> None:
         with self._rules.lock:
             self._rules.requests.clear()
+            self._rules.calls.clear()
+
+    @contextlib.contextmanager
+    def hold(
+        self, operation: str, matches: Callable[[dict[str, Any]], bool] = lambda request: True
+    ) -> Iterator[Hold]:
+        """Leave ``operation`` requests for which ``matches(request JSON)`` is true unanswered.
+
+        They wait until :meth:`Hold.release`, at the latest when the block ends,
+        while every other request is answered::
+
+            with kms.hold("Decrypt") as stalled:
+                ...  # a thread decrypts; stalled.arrived.wait() says its request is in
+                stalled.release()
+        """
+        held = Hold(operation, matches)
+        with self._rules.lock:
+            self._rules.holds.append(held)
+        try:
+            yield held
+        finally:
+            held.release()
+            with self._rules.lock:
+                self._rules.holds.remove(held)

@@ -2,51 +2,88 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import urllib.parse
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from inngest_codecs.errors import KeyConfigError, StoredObjectMissingError, StoreError
 from inngest_codecs.offload import Store
 
+DEFAULT_CONNECT_TIMEOUT = 3.0
+DEFAULT_READ_TIMEOUT = 5.0
 _MISSING = {"NoSuchKey", "404", "NotFound"}
+_URL_OPTIONS = ("endpoint_url", "region", "connect_timeout", "read_timeout")
+_URL_FORM = "s3://bucket/prefix?endpoint_url=URL&region=REGION&connect_timeout=S&read_timeout=S"
+
+
+def _seconds(name: str, value: object) -> float:
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise KeyConfigError(f"S3 store option {name} must be a number of seconds")
+    if not (value > 0 and math.isfinite(value)):
+        raise KeyConfigError(f"S3 store option {name} must be greater than 0")
+    return float(value)
 
 
 class S3Store(Store):
-    """Objects under ``prefix`` in ``bucket``; ``client`` defaults to ``boto3.client("s3")``.
+    """Objects under ``prefix`` in ``bucket``.
 
-    URL: ``s3://bucket[/prefix][?endpoint_url=URL&region=REGION]``.
+    URL: ``s3://bucket[/prefix][?OPTIONS]``, options ``endpoint_url``, ``region``,
+    ``connect_timeout`` and ``read_timeout`` (seconds).
+
+    Without ``client``, a boto3 client is made with ``client_options`` (as
+    ``boto3.client("s3", ...)`` takes them) and timeouts of its own:
+    ``connect_timeout`` (default 3 s) and ``read_timeout`` (default 5 s, the
+    longest wait for the next bytes of an answer). A ``config`` among the options is
+    merged over them. A ``client`` you pass is used as it is, timeouts included.
     """
 
     name = "s3"
 
     def __init__(
-        self, bucket: str, prefix: str = "", *, client: Any = None, **client_options: Any
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        client: Any = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        **client_options: Any,
     ) -> None:
         if not bucket:
             raise KeyConfigError("the S3 store needs a bucket: s3://bucket/prefix")
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        self._client = client if client is not None else boto3.client("s3", **client_options)
+        if client is None:
+            timeouts = Config(
+                connect_timeout=_seconds("connect_timeout", connect_timeout),
+                read_timeout=_seconds("read_timeout", read_timeout),
+            )
+            given = client_options.pop("config", None)
+            config = timeouts.merge(given) if given is not None else timeouts
+            client = boto3.client("s3", config=config, **client_options)
+        self._client = client
 
     @classmethod
     def from_url(cls, url: str) -> S3Store:
         parts = urllib.parse.urlsplit(url)
         options = urllib.parse.parse_qs(parts.query)
-        unknown = set(options) - {"endpoint_url", "region"}
+        unknown = set(options) - set(_URL_OPTIONS)
         if unknown:
             raise KeyConfigError(
-                f"unknown S3 store option(s) {', '.join(sorted(unknown))}: "
-                "s3://bucket/prefix?endpoint_url=URL&region=REGION"
+                f"unknown S3 store option(s) {', '.join(sorted(unknown))}: {_URL_FORM}"
             )
-        client_options = {}
-        if "endpoint_url" in options:
-            client_options["endpoint_url"] = options["endpoint_url"][0]
-        if "region" in options:
-            client_options["region_name"] = options["region"][0]
-        return cls(parts.netloc, urllib.parse.unquote(parts.path), **client_options)
+        given: dict[str, Any] = {name: values[0] for name, values in options.items()}
+        if "region" in given:
+            given["region_name"] = given.pop("region")
+        return cls(parts.netloc, urllib.parse.unquote(parts.path), **given)
 
     def _where(self, name: str) -> str:
         return f"s3://{self.bucket}/{self.prefix}{name}"
@@ -57,13 +94,23 @@ class S3Store(Store):
         except (ClientError, BotoCoreError) as error:
             raise StoreError(f"cannot write {self._where(name)}: {_describe(error)}") from None
 
-    def get(self, name: str) -> bytes:
+    def get(self, name: str, size: int) -> bytes:
+        # A ranged read, and a bounded one: S3-compatible stores may ignore the range.
         try:
-            response = self._client.get_object(Bucket=self.bucket, Key=self.prefix + name)
-            data: bytes = response["Body"].read()
+            response = self._client.get_object(
+                Bucket=self.bucket, Key=self.prefix + name, Range=f"bytes=0-{size}"
+            )
+            body = response["Body"]
+            try:
+                data: bytes = body.read(size + 1)
+            finally:
+                body.close()
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _MISSING:
+            code = error.response.get("Error", {}).get("Code")
+            if code in _MISSING:
                 raise StoredObjectMissingError(f"{self._where(name)} does not exist") from None
+            if code == "InvalidRange":  # an empty object: the claim check refuses its size
+                return b""
             raise StoreError(f"cannot read {self._where(name)}: {_describe(error)}") from None
         except BotoCoreError as error:
             raise StoreError(f"cannot read {self._where(name)}: {_describe(error)}") from None

@@ -5,7 +5,7 @@ sealed error keeps its ``name`` readable; its ``message`` becomes a fixed,
 human-readable prefix followed by the compact JSON of an envelope holding
 ``{"message": ..., "stack": ...}``; its ``stack`` becomes a placeholder. The
 prefix tells whoever reads the dashboard what this is and how to open it;
-[`inngest_codecs.documents`][] (the CLI, the codec server) and the middleware
+[`inngest_codecs.for_inngest.documents`][] (the CLI, the codec server) and the middleware
 open it.
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import envelope, strictjson
-from .errors import EncodingError
+from .. import envelope, strictjson
+from ..errors import EncodingError
 
 PREFIX = "[encrypted by inngest-codecs; read it with `inngest-codecs decrypt` or the codec server] "
 STACK_PLACEHOLDER = "(encrypted with the message)"

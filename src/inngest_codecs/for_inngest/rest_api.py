@@ -24,14 +24,14 @@ from typing import Any
 
 import httpx
 
-from .errors import (
+from ..errors import (
     EncodingError,
     InngestAPIError,
     InngestAuthError,
     InngestNotFoundError,
     InngestUnavailableError,
 )
-from .jsoninput import read_json
+from ..jsoninput import read_json
 
 CLOUD_API = "https://api.inngest.com"
 DEV_SERVER_API = "http://127.0.0.1:8288"

@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import orjson
 
-from . import envelope, strictjson
-from .errors import KeyConfigError, PayloadTooLargeError
+from .. import envelope, strictjson
+from ..errors import ConfigError, PayloadTooLargeError
 
 logger = logging.getLogger("inngest_codecs")
 
@@ -64,7 +64,7 @@ def encoded_size(value: object) -> int:
 
 def _limit(value: int | None, setting: str) -> int | None:
     if value is not None and (type(value) is not int or value <= 0):
-        raise KeyConfigError(f"{setting} must be a positive number of bytes, or None for no limit")
+        raise ConfigError(f"{setting} must be a positive number of bytes, or None for no limit")
     return value
 
 

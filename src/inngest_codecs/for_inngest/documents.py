@@ -2,7 +2,7 @@
 
 A run's output, an event, or a whole export copied from the dashboard can hold
 envelopes at any depth. These walk the document without knowing its shape. An
-error whose message was sealed (`inngest_codecs.sealed_errors`) counts as
+error whose message was sealed (`inngest_codecs.for_inngest.sealed_errors`) counts as
 an envelope at ``<path>.message``; opening it restores ``message`` and ``stack``.
 """
 
@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import envelope, layers, registry, sealed_errors
-from .errors import CodecError, EncodingError, UnknownCodecError
+from .. import envelope, layers, registry
+from ..errors import CodecError, EncodingError, UnknownCodecError
+from . import sealed_errors
 
 if TYPE_CHECKING:
-    from .encryptor import Encryptor
+    from ..encryptor import Encryptor
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
