@@ -36,7 +36,7 @@ INDEXES = {
 def indexer(**settings: Any) -> tuple[Indexer, TenantRouter]:
     chosen = EncryptionSettings({"key": KEY, "indexes": INDEXES, **settings})
     tenants = chosen.tenants()
-    return Indexer.from_settings(chosen, tenants), tenants
+    return chosen.indexer(tenants), tenants
 
 
 def independent_tag(key: bytes, name: str, message: bytes, tenant: str | None = None) -> str:

@@ -7,6 +7,7 @@ from .encryptor import Encryptor
 from .errors import (
     CodecConflictError,
     CodecError,
+    CodecServerError,
     ConfigError,
     DecompressionError,
     DecryptionError,
@@ -63,6 +64,7 @@ __all__ = [
     "CodecConflictError",
     "CodecError",
     "CodecInfo",
+    "CodecServerError",
     "ConfigError",
     "DecompressionError",
     "DecryptionError",

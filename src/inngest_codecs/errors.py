@@ -156,6 +156,15 @@ class InngestUnavailableError(InngestAPIError):
     """The API could not be reached, timed out, failed (5xx) or did not answer JSON."""
 
 
+class CodecServerError(CodecError):
+    """A codec server (``--codec-endpoint``) could not be reached, refused the request,
+    or did not answer as a codec server does. ``status`` is its HTTP status, if any."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class DecompressionError(DecryptionError):
     """A compressed value opened, but decompressing it failed or exceeded the size allowed.
 

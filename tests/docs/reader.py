@@ -36,6 +36,7 @@ TIMEOUT = 180
 SERVES = re.compile(r"(?:^|\s)inngest-codecs serve\b")
 LISTENING = re.compile(r"viewer and codec server on (?P<base>http://\S+):(?P<port>\d+) ")
 PAGE_PORT = re.compile(r"--port[= ](\d+)")
+LOGIN = re.compile(r"sign in by opening (?P<url>http://\S+)")
 NOT_CARRIED = {"_", "SHLVL", "PWD", "OLDPWD", "DOCS_ENV_FILE"}
 
 
@@ -168,8 +169,10 @@ class Reader:
             listening = _wait_for_url(lines, printed)
             if listening is not None:
                 base = listening["base"].replace("//0.0.0.0", "//127.0.0.1")
-                token = self.env.get("INNGEST_CODECS_SERVE_TOKEN")
-                _fetch_viewer(f"{base}:{listening['port']}", token)
+                token = self.env.get("INNGEST_CODECS_TOKEN") or self.env.get(
+                    "INNGEST_CODECS_SERVE_TOKEN"
+                )
+                _fetch_viewer(f"{base}:{listening['port']}", token, "".join(printed))
         finally:
             _stop(process)
             while (line := lines.get(timeout=TIMEOUT)) is not None:
@@ -209,9 +212,15 @@ def _wait_for_url(lines: queue.Queue[str | None], printed: list[str]) -> re.Matc
     return None
 
 
-def _fetch_viewer(url: str, token: str | None) -> None:
+def _fetch_viewer(url: str, token: str | None, printed: str) -> None:
+    """The viewer page, signed in with the page's token, or else through the login URL
+    serve printed, as a reader would."""
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    page = httpx.get(url, headers=headers, timeout=30)
+    login = LOGIN.search(printed)
+    with httpx.Client(timeout=30, follow_redirects=True) as browser:
+        if login is not None and not token:
+            browser.get(login["url"])
+        page = browser.get(url, headers=headers)
     if page.status_code != 200 or "text/html" not in page.headers.get("content-type", ""):
         raise BlockFailed(f"{url} answered {page.status_code}, not the viewer page")
 

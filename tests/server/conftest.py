@@ -13,14 +13,17 @@ import pytest
 
 from inngest_codecs import Encryptor
 from inngest_codecs.for_inngest.rest_api import InngestAPI
+from inngest_codecs.keyring import Keyring
 from inngest_codecs.server.app import create_app
 from inngest_codecs.server.audit import AuditLog
+from inngest_codecs.server.credentials import Credentials
 from inngest_codecs.server.settings import LOOPBACK_NAMES
 from inngest_codecs.testing import serve_asgi
 
 KEY = "server-test-key"
 OLD_KEY = "server-test-old-key"
 TOKEN = "a-token-of-at-least-16-characters"
+AUTH = {"authorization": f"Bearer {TOKEN}"}
 
 
 @dataclass
@@ -36,7 +39,8 @@ class RunningServer:
 def codec_server(
     encryptor: Encryptor | None = None,
     *,
-    token: str | None = None,
+    credentials: Credentials | None = None,
+    keyring: Keyring | None = None,
     allow_origins: Sequence[str] = (),
     max_body: int = 1 << 20,
     api: InngestAPI | None = None,
@@ -44,7 +48,8 @@ def codec_server(
     stream = io.StringIO()
     app = create_app(
         encryptor or Encryptor(KEY, fallback_keys=[OLD_KEY]),
-        token=token,
+        credentials=credentials or Credentials.parse(f"oncall: {TOKEN}"),
+        keyring=keyring,
         allow_origins=allow_origins,
         allowed_hosts=LOOPBACK_NAMES,
         max_body=max_body,

@@ -3,6 +3,7 @@ against the stand-in serving what a real encrypted run stored, in Inngest Cloud'
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 from collections.abc import Iterator
@@ -18,11 +19,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
+from inngest_codecs.errors import InngestAuthError, InngestUnavailableError
 from inngest_codecs.for_inngest.rest_api import InngestAPI
 from inngest_codecs.testing import StandIn, serve_asgi, serve_flask
 
 from ..cli.test_commands import cli
-from .conftest import KEY, codec_server
+from .conftest import AUTH, KEY, codec_server
 
 pytestmark = pytest.mark.slow
 
@@ -135,6 +137,20 @@ def _closed_port() -> int:
         (["run", "../v1/apps"], {}, 3, "is not a run id"),
         (["run", "{run}"], {"INNGEST_API_BASE_URL": "http://127.0.0.1:{port}"}, 5, "cannot reach"),
         (["run", "{run}"], {"INNGEST_ENCRYPTION_KEY": ""}, 4, "no key"),
+        # checked before any request: the API named here is not even listening
+        (
+            ["run", "{run}"],
+            {"INNGEST_ENCRYPTION_KEY": "", "INNGEST_API_BASE_URL": "http://127.0.0.1:{port}"},
+            4,
+            "no key",
+        ),
+        (
+            ["run", "{run}"],
+            {"INNGEST_SIGNING_KEY": "", "INNGEST_API_BASE_URL": ""},
+            4,
+            "lookups need INNGEST_SIGNING_KEY",
+        ),
+        (["run", "{run}"], {"INNGEST_API_BASE_URL": "http://192.0.2.1"}, 4, "must be https"),
     ],
 )
 def test_cli_lookup_failures_are_one_clear_line(
@@ -151,9 +167,11 @@ def test_cli_lookup_failures_are_one_clear_line(
 
 def test_the_viewer_server_looks_up_with_the_same_client(stored: Stored) -> None:
     with codec_server(Encryptor(KEY), api=stored.api()) as server:
-        run = httpx.get(f"{server.url}/api/runs/{stored.run_id}").json()
-        event = httpx.get(f"{server.url}/api/events/{stored.event_id}?runs=true").json()
-        missing = httpx.get(f"{server.url}/api/runs/01HWAVEB858VPPX47Z65GR6P6R")
+        run = httpx.get(f"{server.url}/api/runs/{stored.run_id}", headers=AUTH).json()
+        event = httpx.get(
+            f"{server.url}/api/events/{stored.event_id}?runs=true", headers=AUTH
+        ).json()
+        missing = httpx.get(f"{server.url}/api/runs/01HWAVEB858VPPX47Z65GR6P6R", headers=AUTH)
         lines = server.audit_lines()
     assert run["stored"]["output"]["__ENCRYPTED__"] is True
     assert run["document"]["output"] == {"patient": NAME, "plan": {"dx": DIAGNOSIS}}
@@ -171,8 +189,8 @@ def test_the_viewer_server_looks_up_with_the_same_client(stored: Stored) -> None
 
 def test_lookups_are_off_without_an_api(stored: Stored) -> None:
     with codec_server(Encryptor(KEY)) as server:
-        answer = httpx.get(f"{server.url}/api/runs/{stored.run_id}")
-        info = httpx.get(f"{server.url}/api/info").json()
+        answer = httpx.get(f"{server.url}/api/runs/{stored.run_id}", headers=AUTH)
+        info = httpx.get(f"{server.url}/api/info", headers=AUTH).json()
     assert answer.status_code == 503 and "lookups are off" in answer.json()["error"]
     assert info["lookup"] is False
 
@@ -197,5 +215,50 @@ def test_base_url_resolution_follows_the_sdk_variables() -> None:
     assert InngestAPI.from_env({"INNGEST_DEV": "1"}).base_url == "http://127.0.0.1:8288"
     assert InngestAPI.from_env({"INNGEST_DEV": "0"}).base_url == "https://api.inngest.com"
     both = {"INNGEST_DEV": "http://dev:8288", "INNGEST_API_BASE_URL": "http://api:9/"}
-    assert InngestAPI.from_env(both).base_url == "http://api:9"
-    assert "signkey" not in repr(InngestAPI.from_env({"INNGEST_SIGNING_KEY": "signkey-x-y"}))
+    assert InngestAPI.from_env(both, allow_http=True).base_url == "http://api:9"
+    key = "signkey-x-" + "ab" * 32
+    assert "ab" * 32 not in repr(InngestAPI.from_env({"INNGEST_SIGNING_KEY": key}))
+
+
+def test_the_bearer_token_is_the_hashed_signing_key(stored: Stored) -> None:
+    """The SDKs send the SHA-256 of the key's bytes; the stand-in accepts only that."""
+    raw = stored.stand_in.signing_key
+    hashed = hashlib.sha256(bytes.fromhex(raw.removeprefix("signkey-test-"))).hexdigest()
+    seen: list[str | None] = []
+
+    async def record(request: Request) -> JSONResponse:
+        seen.append(request.headers.get("authorization"))
+        return JSONResponse({"run_id": "R1"})
+
+    app = Starlette(routes=[Route("/v1/runs/{run_id}", record)])
+    with serve_asgi(app) as url, InngestAPI(url, raw) as api:
+        api.run("R1")
+    assert seen == [f"Bearer {hashed}"]
+    with_raw = httpx.get(
+        f"{stored.stand_in.url}/v1/runs/{stored.run_id}", headers={"authorization": f"Bearer {raw}"}
+    )
+    assert with_raw.status_code == 401
+    with stored.api() as api:
+        assert api.run(stored.run_id)["run_id"] == stored.run_id
+
+
+def test_plain_http_off_this_machine_needs_an_explicit_choice() -> None:
+    with pytest.raises(InngestAuthError, match="must be https"):
+        InngestAPI("http://inngest.internal:8288")
+    assert InngestAPI("http://inngest.internal:8288", allow_http=True).plain_http
+    assert not InngestAPI("http://127.0.0.1:8288").plain_http
+    with pytest.raises(InngestAuthError, match="not a signing key"):
+        InngestAPI("https://api.inngest.com", "signkey-prod-not-hex")
+
+
+def test_an_answer_larger_than_the_cap_is_refused() -> None:
+    async def huge(request: Request) -> JSONResponse:
+        return JSONResponse({"run_id": "R1", "output": "x" * 5000})
+
+    app = Starlette(routes=[Route("/v1/runs/{run_id}", huge)])
+    with (
+        serve_asgi(app) as url,
+        InngestAPI(url, max_answer_bytes=1000) as api,
+        pytest.raises(InngestUnavailableError, match="more than 1000 bytes"),
+    ):
+        api.run("R1")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -21,14 +20,17 @@ from ..config_values import split_keys
 from ..encryptor import Encryptor
 from ..errors import (
     CodecError,
+    CodecServerError,
     ConfigError,
     EncodingError,
     InngestAuthError,
     InngestNotFoundError,
     InngestUnavailableError,
 )
-from ..for_inngest.documents import describe, find_envelopes, open_with_report
-from .io import InputError, each_document, pick, printable, write_document
+from ..keyring import Keyring, resolve_file_variables
+from .decoded import Decoded
+from .io import InputError, each_document, printable, terminal_safe, write_document
+from .opening import add_opening, build_keyring, decoder, report
 
 EXIT_OK, EXIT_UNOPENED, EXIT_USAGE, EXIT_INPUT, EXIT_CONFIG, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5
 EXIT_INTERNAL = 70
@@ -44,8 +46,12 @@ exit status:
   5  the Inngest API could not be reached
 
 keys: --key, --key-file or $INNGEST_ENCRYPTION_KEY; fallback keys: --fallback-key
-or $INNGEST_ENCRYPTION_FALLBACK_KEYS (comma-separated). Prefer --key-file or the
-environment: a key on the command line stays in your shell history.
+or $INNGEST_ENCRYPTION_FALLBACK_KEYS (comma-separated); every INNGEST_ENCRYPTION_*
+variable may be given as a file instead (INNGEST_ENCRYPTION_KEY_FILE=/run/secrets/key).
+decrypt, run, event and serve open values of every configured key: default,
+fallback, every tenant's (INNGEST_ENCRYPTION_TENANT_KEYS) and --keys-dir files.
+Prefer --key-file or the environment: a key on the command line stays in your
+shell history.
 """
 
 EXAMPLES = {
@@ -80,16 +86,17 @@ def _read_key_file(path: str) -> str:
 def _flag_key(args: argparse.Namespace) -> str | None:
     """The key given by --key or --key-file; a missing key is named here, for the CLI."""
     key = args.key or (_read_key_file(args.key_file) if args.key_file else None)
-    if not key and not os.environ.get(ENV_KEY, "").strip():
+    if not key and not resolve_file_variables().get(ENV_KEY, "").strip():
         raise CliError(f"no key: pass --key or --key-file, or set {ENV_KEY}", EXIT_CONFIG)
     return key or None
 
 
 def _keys(args: argparse.Namespace) -> tuple[str, tuple[str, ...]]:
-    key = _flag_key(args) or os.environ[ENV_KEY]
+    env = resolve_file_variables()
+    key = _flag_key(args) or env[ENV_KEY]
     fallbacks = tuple(getattr(args, "fallback_key", None) or ())
     if not fallbacks:
-        fallbacks = split_keys(os.environ.get(ENV_FALLBACK_KEYS, ""))
+        fallbacks = split_keys(env.get(ENV_FALLBACK_KEYS, ""))
     return key, fallbacks
 
 
@@ -110,22 +117,30 @@ def _codec_options(args: argparse.Namespace) -> dict[str, Any] | None:
     return options
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the flags give (--key/--key-file, --fallback-key, --codec,
+    --codec-option, --compression, --offload-store); those not given are None, and the
+    INNGEST_ENCRYPTION_* variables (or their _FILE forms) fill them in."""
+    return {
+        "key": _flag_key(args),
+        "fallback_keys": getattr(args, "fallback_key", None),
+        "codec": getattr(args, "codec", None),
+        "codec_options": _codec_options(args),
+        "compression": getattr(args, "compression", None),
+        "offload_store": getattr(args, "offload_store", None),
+        "cache_size": 0,
+    }
+
+
 def build_encryptor(args: argparse.Namespace) -> Encryptor:
-    """The Encryptor of every command that needs keys, from the settings model: its flags
-    (--key/--key-file, --fallback-key, --codec, --codec-option, --compression,
-    --offload-store) over the INNGEST_ENCRYPTION_* variables."""
-    settings = EncryptionSettings.from_env(
-        overrides={  # flags not given are None: the environment fills them in
-            "key": _flag_key(args),
-            "fallback_keys": getattr(args, "fallback_key", None),
-            "codec": getattr(args, "codec", None),
-            "codec_options": _codec_options(args),
-            "compression": getattr(args, "compression", None),
-            "offload_store": getattr(args, "offload_store", None),
-            "cache_size": 0,
-        }
-    )
-    return settings.encryptor()
+    """The Encryptor of the commands that encrypt, from the settings model."""
+    env = resolve_file_variables()
+    return EncryptionSettings.from_env(env, overrides=_overrides(args)).encryptor()
+
+
+def operator_keyring(args: argparse.Namespace) -> Keyring:
+    """Every configured key (see [`inngest_codecs.keyring`][]), for the commands that open."""
+    return build_keyring(args, _overrides(args))
 
 
 def cmd_codecs(args: argparse.Namespace) -> int:
@@ -170,75 +185,17 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def report_unopened(failures: Sequence[tuple[str, CodecError]]) -> int:
-    """Tell stderr which envelopes stayed closed; the exit status that goes with it."""
-    for where, error in failures[:20]:
-        print(f"inngest-codecs: not opened at {where}: {error}", file=sys.stderr)
-    if failures:
-        print(f"inngest-codecs: {len(failures)} envelope(s) left encrypted", file=sys.stderr)
-        return EXIT_UNOPENED
-    return EXIT_OK
-
-
-def _no_envelope_note(found: int, args: argparse.Namespace) -> None:
-    if found == 0:
-        where = f" at {printable(args.path)}" if args.path else ""
-        print(
-            f"inngest-codecs: no envelope in the input{where}; nothing is encrypted there",
-            file=sys.stderr,
-        )
-
-
 def cmd_decrypt(args: argparse.Namespace) -> int:
-    encryptor = build_encryptor(args)
-    unopened: list[tuple[str, CodecError]] = []
-    found = 0
-
-    def open_on_the_way(value: Any) -> Any:
-        nonlocal found
-        found += 1  # an envelope --path led through counts as one the input holds
-        return encryptor.decrypt(value)
+    decode = decoder(args, lambda: operator_keyring(args))
+    results: list[Decoded] = []
 
     def handle(document: Any) -> None:
-        nonlocal found
-        report = open_with_report(pick(document, args.path, open_on_the_way), encryptor)
-        found += len(report.opened) + len(report.failures)
-        unopened.extend((f.path, f.error) for f in report.failures)
-        write_document(report.document, lines=args.lines)
+        decoded = decode(document, args.path)
+        results.append(decoded)
+        write_document(decoded.document, lines=args.lines)
 
     each_document(args.file, args.lines, "decrypted", handle)
-    _no_envelope_note(found, args)
-    return report_unopened(unopened)
-
-
-def cmd_inspect(args: argparse.Namespace) -> int:
-    print("PATH\tSTRATEGY\tCODEC\tKEY ID\tSIZE")
-    count = 0
-    found = 0
-
-    def handle(document: Any) -> None:
-        nonlocal count, found
-        prefix = f"$[{count}]" if args.lines else "$"
-        for where, value in find_envelopes(pick(document, args.path), prefix):
-            info = describe(value)
-            if info.strategy is None:
-                strategy = "(malformed)"
-            elif info.strategy == "":
-                strategy = "(v0, no strategy)"
-            else:
-                strategy = printable(info.strategy, 80)
-            size = f"{info.size} bytes" if info.size is not None else "malformed"
-            print(
-                "\t".join(
-                    [where, strategy, info.codec or "not installed", info.key_id or "-", size]
-                )
-            )
-            found += 1
-        count += 1
-
-    each_document(args.file, args.lines, "inspected", handle)
-    _no_envelope_note(found, args)
-    return EXIT_OK
+    return report(results, args.path)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -263,6 +220,7 @@ def _version() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     from . import index, lookup, serve
+    from .listing import cmd_inspect
 
     parser = argparse.ArgumentParser(
         prog="inngest-codecs",
@@ -301,8 +259,15 @@ def _parser() -> argparse.ArgumentParser:
     add_input(encrypt, path=False)
     decrypt = add("decrypt", "open every envelope inside a JSON document", cmd_decrypt)
     add_keys(decrypt)
+    add_opening(decrypt)
     add_input(decrypt)
-    inspect = add("inspect", "list the envelopes in a document (no key needed)", cmd_inspect)
+    inspect = add(
+        "inspect",
+        "list the envelopes in a document (no key needed; with keys, who opens each)",
+        cmd_inspect,
+    )
+    add_keys(inspect)
+    add_opening(inspect)
     add_input(inspect)
     lookup.add_commands(add)
     serve.add_command(add)
@@ -371,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error), EXIT_CONFIG)
     except (InputError, EncodingError, InngestNotFoundError) as error:
         return _fail(str(error), EXIT_INPUT)
-    except InngestUnavailableError as error:
+    except (InngestUnavailableError, CodecServerError) as error:
         return _fail(str(error), EXIT_UNAVAILABLE)
     except CodecError as error:
         return _fail(str(error), EXIT_UNOPENED)
@@ -386,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, status: int) -> int:
-    print(f"inngest-codecs: {message}", file=sys.stderr)
+    print(f"inngest-codecs: {terminal_safe(message)}", file=sys.stderr)
     return status
 
 

@@ -1,8 +1,9 @@
 """Reading JSON documents or JSON lines, writing results, showing progress.
 
 Input is read as bytes by the project's strict reader
-([`read_json`][]), so the command line refuses
-exactly what the rest of the package refuses. Output is strict JSON or
+([`read_pasted`][inngest_codecs.for_inngest.documents.read_pasted]: JSON, or a sealed error message
+as the dashboard shows it), so the command line refuses exactly what the rest of
+the package refuses. Output is strict JSON or
 nothing: a value JSON cannot carry is an error, never ``Infinity``. Text taken
 from untrusted input is escaped before it reaches a terminal.
 """
@@ -17,11 +18,36 @@ from typing import IO, Any
 
 from .. import envelope, strictjson
 from ..errors import CodecError, EncodingError
-from ..jsoninput import read_json
+from ..for_inngest.documents import read_pasted
 
 
 class InputError(CodecError):
     """The input could not be read or is not JSON."""
+
+
+# Characters a terminal acts on or that reorder what is shown: C0 and C1 controls
+# (U+009B is a CSI), line and paragraph separators, bidi overrides and isolates
+# (U+202E), and the other format characters (Unicode category Cf).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+    "\u08e2\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    if code > 0xFFFF:  # as a JSON surrogate pair, so escaped JSON stays JSON
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character a terminal could act on written as a ``\\uXXXX``
+    escape (tabs and newlines kept). Inside JSON text the result is the same JSON."""
+    return _UNSAFE.sub(_escape, text)
 
 
 def printable(text: str, limit: int = 120) -> str:
@@ -48,7 +74,7 @@ def _open(source: str) -> IO[bytes]:
 
 def _parse(data: bytes, where: str) -> Any:
     try:
-        return read_json(data, where)
+        return read_pasted(data, where)
     except EncodingError as error:
         raise InputError(str(error)) from None
 
@@ -77,7 +103,7 @@ def write_document(document: Any, *, lines: bool) -> None:
         text = json.dumps(
             document, ensure_ascii=False, allow_nan=False, indent=None if lines else 2
         )
-        data = text.encode("utf-8") + b"\n"
+        data = terminal_safe(text).encode("utf-8") + b"\n"
     except (ValueError, TypeError, RecursionError):
         data = b""
     if not data:

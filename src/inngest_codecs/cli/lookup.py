@@ -1,51 +1,76 @@
-"""``inngest-codecs run`` and ``event``: look up by id in Inngest's REST API, print decrypted."""
+"""``inngest-codecs run`` and ``event``: look up by id in Inngest's REST API, print decrypted.
+
+Everything that can be checked here is checked before the first request: the
+keys (or the codec endpoint) that will open the answer, and that the API is
+configured, over https unless it is on this machine or plain http is allowed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
-from ..for_inngest.documents import open_with_report
-from ..for_inngest.rest_api import InngestAPI
-from .io import pick, write_document
+from ..errors import InngestAuthError
+from ..for_inngest.rest_api import ENV_SIGNING_KEY, InngestAPI
+from .io import write_document
+from .opening import decoder, report
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 
 
-def _print_decrypted(args: argparse.Namespace, stored: Any) -> int:
-    from . import _no_envelope_note, build_encryptor, report_unopened
+def _lookup(args: argparse.Namespace, fetch: Callable[[InngestAPI], Any]) -> int:
+    from . import operator_keyring
 
-    encryptor = build_encryptor(args)
-    on_the_way: list[object] = []  # envelopes --path led through
+    decode = decoder(args, lambda: operator_keyring(args))
+    with open_api(args) as api:
+        if not api.configured:
+            raise InngestAuthError(
+                f"lookups need {ENV_SIGNING_KEY} (or INNGEST_DEV for a local Dev Server)"
+            )
+        stored = fetch(api)
+    decoded = decode(stored, args.path)
+    write_document(decoded.document, lines=False)
+    return report([decoded], args.path)
 
-    def open_on_the_way(value: Any) -> Any:
-        on_the_way.append(value)
-        return encryptor.decrypt(value)
 
-    report = open_with_report(pick(stored, args.path, open_on_the_way), encryptor)
-    write_document(report.document, lines=False)
-    _no_envelope_note(len(report.opened) + len(report.failures) + len(on_the_way), args)
-    return report_unopened([(f.path, f.error) for f in report.failures])
+def open_api(args: argparse.Namespace) -> InngestAPI:
+    """The REST client from the SDKs' variables; plain http off this machine only with
+    ``--allow-plain-http``, and then with a warning."""
+    api = InngestAPI.from_env(allow_http=bool(getattr(args, "allow_plain_http", False)))
+    if api.plain_http:
+        print(
+            f"inngest-codecs: warning: {api.base_url} is plain http: the signing key's hash "
+            "and your data cross the network unencrypted",
+            file=sys.stderr,
+        )
+    return api
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    with InngestAPI.from_env() as api:
-        stored = api.run(args.run_id)
-    return _print_decrypted(args, stored)
+    return _lookup(args, lambda api: api.run(args.run_id))
 
 
 def cmd_event(args: argparse.Namespace) -> int:
-    with InngestAPI.from_env() as api:
+    def fetch(api: InngestAPI) -> Any:
         event = api.event(args.event_id)
-        stored: Any = (
-            {"event": event, "runs": api.event_runs(args.event_id)} if args.runs else event
-        )
-    return _print_decrypted(args, stored)
+        return {"event": event, "runs": api.event_runs(args.event_id)} if args.runs else event
+
+    return _lookup(args, fetch)
+
+
+def add_allow_plain_http(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--allow-plain-http",
+        action="store_true",
+        help="allow an Inngest API on plain http off this machine (a self-hosted Inngest)",
+    )
 
 
 def add_commands(add: AddCommand) -> None:
     from . import add_keys, add_path
+    from .opening import add_opening
 
     run = add("run", "print a function run from Inngest, decrypted", cmd_run)
     run.add_argument("run_id", metavar="RUN_ID")
@@ -58,7 +83,9 @@ def add_commands(add: AddCommand) -> None:
     )
     for sub in (run, event):
         add_keys(sub)
+        add_opening(sub)
         add_path(sub)
+        add_allow_plain_http(sub)
         sub.epilog = (sub.epilog or "") + (
             "\n\nInngest's REST API: $INNGEST_SIGNING_KEY (and $INNGEST_SIGNING_KEY_FALLBACK);"
             "\n$INNGEST_API_BASE_URL, or $INNGEST_DEV for a local Dev Server."

@@ -9,19 +9,35 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..server.credentials import Credentials
 from ..server.settings import (
     DEFAULT_HOST,
     DEFAULT_MAX_BODY,
     DEFAULT_PORT,
+    ENV_CREDENTIALS,
     ENV_TOKEN,
+    check_port,
     check_settings,
+    normalized_origin,
 )
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 
 
+def _credentials(args: argparse.Namespace) -> tuple[Credentials, str | None]:
+    """The credentials configured, or a generated one and its token (for the login URL)."""
+    path = args.credentials or os.environ.get(ENV_CREDENTIALS, "").strip()
+    token = args.token or os.environ.get(ENV_TOKEN, "").strip()
+    if path:
+        return Credentials.from_file(path), None
+    if token:
+        return Credentials.single(token), None
+    return Credentials.generate()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    from . import EXIT_CONFIG, CliError, build_encryptor
+    from . import EXIT_CONFIG, CliError, build_encryptor, operator_keyring
+    from .lookup import open_api
 
     missing = [name for name in ("starlette", "uvicorn") if importlib.util.find_spec(name) is None]
     if missing:
@@ -29,24 +45,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"serve needs {' and '.join(missing)}: from the checkout, pip install '.[serve]'",
             EXIT_CONFIG,
         )
-    from ..for_inngest.rest_api import InngestAPI
     from ..server.audit import AuditLog
     from ..server.runner import serve
 
-    token = args.token or os.environ.get(ENV_TOKEN) or None
-    check_settings(args.host, token, args.allow_origin or ())
+    port = check_port(args.port)
+    credentials, login_token = _credentials(args)
+    origins = [normalized_origin(origin) for origin in args.allow_origin or ()]
+    check_settings(args.host, login_token is None, origins)
     encryptor = build_encryptor(args)
-    api = InngestAPI.from_env()
+    keyring = operator_keyring(args)
+    api = open_api(args)
     try:
         audit = AuditLog(path=args.audit_log) if args.audit_log else AuditLog()
     except OSError as error:
         raise CliError(f"cannot write the audit log: {error.strerror}", EXIT_CONFIG) from None
 
     def ready(url: str) -> None:
+        if login_token is not None:  # first, so the line naming the URL comes last
+            print(
+                f"inngest-codecs: sign in by opening {url}/login?token={login_token}\n"
+                f"inngest-codecs: (for curl or --codec-endpoint: Authorization: Bearer "
+                f"{login_token}; shown only here; valid until serve stops)",
+                file=sys.stderr,
+                flush=True,
+            )
         lookups = f"on, {api.base_url}" if api.configured else "off (no INNGEST_SIGNING_KEY)"
+        tenants = f", {len(keyring.tenants)} tenant(s)" if keyring.tenants else ""
         print(
             f"inngest-codecs: viewer and codec server on {url} (codec {encryptor.codec.name}; "
-            f"token {'required' if token else 'not required'}; lookups {lookups}; "
+            f"{len(keyring.entries)} key(s){tenants}; credentials: "
+            f"{', '.join(credentials.names)}; lookups {lookups}; "
             f"audit log to {args.audit_log or 'stderr'}). Ctrl-C stops it.",
             file=sys.stderr,
             flush=True,
@@ -55,10 +83,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         serve(
             encryptor,
+            credentials=credentials,
+            configured=login_token is None,
+            keyring=keyring,
             host=args.host,
-            port=args.port,
-            token=token,
-            allow_origins=args.allow_origin or (),
+            port=port,
+            allow_origins=origins,
+            trusted_proxies=args.trusted_proxy or (),
             max_body=args.max_body,
             audit=audit,
             api=api if api.configured else None,
@@ -74,25 +105,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def add_command(add: AddCommand) -> None:
     from . import add_keys
+    from .lookup import add_allow_plain_http
+    from .opening import add_keys_dir
 
     serve = add("serve", "serve a codec server and web viewer on this machine", cmd_serve)
     add_keys(serve)
+    add_keys_dir(serve)
     serve.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
     )
     serve.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+        "--port", default=str(DEFAULT_PORT), help=f"port, 0 to 65535 (default {DEFAULT_PORT})"
+    )
+    serve.add_argument(
+        "--credentials",
+        metavar="FILE",
+        help="named credentials, one 'name: token [tenants=a,b]' a line "
+        f"(default: ${ENV_CREDENTIALS}); without them or --token, serve makes one and "
+        "prints a login URL",
     )
     serve.add_argument(
         "--token",
-        help=f"require 'Authorization: Bearer TOKEN' on every request (default: ${ENV_TOKEN}); "
-        "needed on any address other than loopback",
+        help=f"a single credential, named 'token' (default: ${ENV_TOKEN})",
     )
     serve.add_argument(
         "--allow-origin",
         action="append",
         metavar="URL",
         help="an origin whose pages may call this server (CORS; repeatable; exact origins only)",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="IP",
+        help="believe X-Forwarded-For/-Proto from this proxy address (repeatable; default: "
+        "none, so the audit log records the connection's own address)",
     )
     serve.add_argument("--audit-log", metavar="FILE", help="append the audit log here, not stderr")
     serve.add_argument(
@@ -102,3 +149,4 @@ def add_command(add: AddCommand) -> None:
         metavar="BYTES",
         help="larger request bodies get 413 (default 16 MiB)",
     )
+    add_allow_plain_http(serve)

@@ -8,15 +8,16 @@ an envelope at ``<path>.message``; opening it restores ``message`` and ``stack``
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import envelope, layers, registry
+from .. import envelope, layers, registry, strictjson
 from ..errors import CodecError, EncodingError, UnknownCodecError
+from ..jsoninput import read_json
+from ..keyring import EnvelopeOpener, Opening
 from . import sealed_errors
 
 if TYPE_CHECKING:
@@ -36,16 +37,36 @@ def _child_path(path: str, key: object) -> str:
     return f"{path}[{json.dumps(text)}]"
 
 
+def embedded_envelope(text: str) -> dict[str, Any] | None:
+    """The envelope a piece of text carries, as copied from a dashboard: a sealed error
+    message (prefix and envelope), or the JSON text of an envelope; else ``None``."""
+    if sealed_errors.is_sealed(text):
+        try:
+            return sealed_errors.sealed_envelope(text)
+        except EncodingError:  # a look-alike message is just text
+            return None
+    stripped = text.strip()
+    if not (stripped.startswith("{") and envelope.MARKER in stripped):
+        return None
+    try:
+        found = strictjson.loads(stripped.encode("utf-8"))
+    except (EncodingError, UnicodeEncodeError):
+        return None
+    return found if envelope.is_envelope(found) else None  # type: ignore[return-value]
+
+
 def find_envelopes(document: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(path, envelope)`` for every envelope in ``document``, outermost first."""
+    """``(path, envelope)`` for every envelope in ``document``, outermost first, including
+    those carried as text (see [`embedded_envelope`][])."""
     stack: list[tuple[str, Any]] = [(path, document)]
     while stack:
         where, value = stack.pop()
         if envelope.is_envelope(value):
             yield where, value
-        elif isinstance(value, dict) and sealed_errors.is_sealed(value.get("message")):
-            with contextlib.suppress(EncodingError):  # a look-alike message is just text
-                yield f"{where}.message", sealed_errors.sealed_envelope(value["message"])
+        elif isinstance(value, str):
+            found = embedded_envelope(value)
+            if found is not None:
+                yield where, found
         elif isinstance(value, dict):
             stack.extend((_child_path(where, k), v) for k, v in reversed(value.items()))
         elif isinstance(value, list):
@@ -58,7 +79,9 @@ def open_envelopes(
     """``document`` with every envelope replaced by ``opener(envelope)``.
 
     Envelopes that ``opener`` cannot open (a [`CodecError`][]) stay in
-    place; they are returned with their paths. The input is not modified.
+    place; they are returned with their paths. A sealed error message opens to
+    its ``message`` and ``stack`` (in place, when it sits in an error object);
+    the JSON text of an envelope opens to the value. The input is not modified.
     """
     failures: list[tuple[str, CodecError]] = []
 
@@ -76,16 +99,46 @@ def open_envelopes(
                 failures.append((f"{where}.message", error))
                 return value
             return {**value, "message": message, "stack": stack}
+        if isinstance(value, str):
+            return _open_text(value, where)
         if isinstance(value, dict):
             return {k: walk(v, _child_path(where, k)) for k, v in value.items()}
         if isinstance(value, list):
             return [walk(v, _child_path(where, i)) for i, v in enumerate(value)]
         return value
 
+    def _open_text(text: str, where: str) -> Any:
+        found = embedded_envelope(text)
+        if found is None:
+            return text
+        try:
+            if sealed_errors.is_sealed(text):
+                message, stack = sealed_errors.open_sealed(opener, text)
+                return {"message": message, "stack": stack}
+            return opener(found)
+        except CodecError as error:
+            failures.append((where, error))
+            return text
+
     try:
         return walk(document, "$"), failures
     except RecursionError:
         raise EncodingError("the document is nested too deeply to walk") from None
+
+
+def read_pasted(data: bytes, where: str = "the input") -> Any:
+    """A JSON document, or text as copied from a dashboard that is not JSON: a sealed
+    error message as displayed (read as that string). Else [`EncodingError`][]."""
+    try:
+        return read_json(data, where)
+    except EncodingError:
+        try:
+            text = data.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            text = ""
+        if sealed_errors.is_sealed(text):
+            return text
+        raise
 
 
 @dataclass(frozen=True)
@@ -131,10 +184,13 @@ def describe(value: dict[str, Any]) -> EnvelopeInfo:
 
 @dataclass(frozen=True)
 class OpenedEnvelope:
-    """An envelope that was opened: where it sat and what it said about itself."""
+    """An envelope that was opened: where it sat, what it said about itself, and (from an
+    [`EnvelopeOpener`][]) the tenant and key id of the key that opened it."""
 
     path: str
     info: EnvelopeInfo
+    tenant: str | None = None
+    opened_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,24 +211,28 @@ class OpenReport:
     failures: list[UnopenedEnvelope]
 
 
-def open_with_report(document: Any, encryptor: Encryptor) -> OpenReport:
-    """[`open_envelopes`][] with ``encryptor``, reporting path, strategy, codec and key
-    id for every envelope, opened or not. The input is not modified."""
+def open_with_report(document: Any, opener: Encryptor | EnvelopeOpener) -> OpenReport:
+    """[`open_envelopes`][] with ``opener``, reporting path, strategy, codec and key id for
+    every envelope, opened or not, and who opened it. The input is not modified."""
     found = dict(find_envelopes(document))
     paths = {id(value): where for where, value in found.items()}
     opened: list[OpenedEnvelope] = []
 
     def path_of(value: dict[str, Any]) -> str:
-        # A sealed error's envelope is parsed afresh from its message: match it by value.
+        # An envelope carried as text is parsed afresh: match it by value.
         found_path = paths.get(id(value))
         return found_path or next((p for p, v in found.items() if v == value), "$")
 
-    def opener(value: dict[str, Any]) -> Any:
-        plaintext = encryptor.decrypt(value)
-        opened.append(OpenedEnvelope(path_of(value), describe(value)))
-        return plaintext
+    def open_one(value: dict[str, Any]) -> Any:
+        if isinstance(opener, EnvelopeOpener):
+            opening = opener.open(value)
+        else:
+            opening = Opening(opener.decrypt(value))
+        where = path_of(value)
+        opened.append(OpenedEnvelope(where, describe(value), opening.tenant, opening.key_id))
+        return opening.value
 
-    result, failed = open_envelopes(document, opener)
+    result, failed = open_envelopes(document, open_one)
     failures = [
         UnopenedEnvelope(where, describe(found.get(where, {})), error) for where, error in failed
     ]

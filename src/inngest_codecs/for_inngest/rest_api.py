@@ -5,8 +5,12 @@
     GET /v1/events/{event_id}/runs the runs an event started
 
 Inngest Cloud wraps every answer as ``{"data": ..., "metadata": ...}``; a Dev
-Server may answer bare. Requests carry ``Authorization: Bearer <signing key>``;
-on 401 or 403 the fallback signing key is tried, as the SDKs do.
+Server may answer bare. Requests carry the hashed form of the signing key that
+the SDKs send for their own API calls, ``Authorization: Bearer <hex SHA-256 of
+the key's bytes>``, never the key itself; on 401 or 403 the fallback signing key
+is tried, as the SDKs do. The API must be https unless it is on this machine
+(``allow_http=True`` for a self-hosted Inngest on plain http), and an answer
+larger than ``max_answer_bytes`` is refused.
 
 Configuration follows the SDKs' variables: ``INNGEST_API_BASE_URL`` (else
 ``INNGEST_BASE_URL``, else ``INNGEST_DEV`` when it holds a URL; default Inngest
@@ -17,6 +21,7 @@ Dev Server).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -32,6 +37,7 @@ from ..errors import (
     InngestUnavailableError,
 )
 from ..jsoninput import read_json
+from ..net import LOCAL_HOSTS, read_capped
 
 CLOUD_API = "https://api.inngest.com"
 DEV_SERVER_API = "http://127.0.0.1:8288"
@@ -46,6 +52,20 @@ ENV_SIGNING_KEY_FALLBACK = "INNGEST_SIGNING_KEY_FALLBACK"
 _ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _FALSE = {"", "0", "false"}
 _WRAPPER_KEYS = {"data", "metadata"}
+_SIGNING_KEY = re.compile(r"(signkey-\w+-)?((?:[0-9a-fA-F]{2})+)")
+MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+
+def hashed_signing_key(signing_key: str) -> str:
+    """What the SDKs send as the bearer token: the hex SHA-256 of the key's bytes (the
+    hex after its ``signkey-<env>-`` prefix). [`InngestAuthError`][] for a key not of that form."""
+    match = _SIGNING_KEY.fullmatch(signing_key.strip())
+    if match is None:
+        raise InngestAuthError(
+            f"{ENV_SIGNING_KEY} is not a signing key "
+            "(signkey-<env>-<hex>, as the dashboard shows it)"
+        )
+    return hashlib.sha256(bytes.fromhex(match.group(2))).hexdigest()
 
 
 def _is_url(text: str) -> bool:
@@ -62,13 +82,28 @@ class InngestAPI:
         *,
         signing_key_fallback: str | None = None,
         timeout: float = 30.0,
+        allow_http: bool = False,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._keys = [key for key in (signing_key, signing_key_fallback) if key]
+        parts = httpx.URL(self.base_url)
+        self.plain_http = parts.scheme == "http" and parts.host not in LOCAL_HOSTS
+        if parts.scheme not in ("http", "https") or (self.plain_http and not allow_http):
+            raise InngestAuthError(
+                f"the Inngest API must be https off this machine, not {self.base_url}: the "
+                "signing key's hash and your data travel over it (a self-hosted Inngest on "
+                "plain http: allow it explicitly)"
+            )
+        self._tokens = [
+            hashed_signing_key(key) for key in (signing_key, signing_key_fallback) if key
+        ]
+        self._max_answer = max_answer_bytes
         self._http = httpx.Client(timeout=timeout, follow_redirects=False)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> InngestAPI:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, allow_http: bool = False
+    ) -> InngestAPI:
         """Configured by the SDKs' environment variables (see the module docstring)."""
         env = os.environ if environ is None else environ
         dev = env.get(ENV_DEV, "").strip()
@@ -81,13 +116,14 @@ class InngestAPI:
             base,
             env.get(ENV_SIGNING_KEY, "").strip() or None,
             signing_key_fallback=env.get(ENV_SIGNING_KEY_FALLBACK, "").strip() or None,
+            allow_http=allow_http,
         )
 
     @property
     def configured(self) -> bool:
         """Whether lookups can work: a signing key, or an API other than Inngest Cloud
         (a Dev Server needs none)."""
-        return bool(self._keys) or self.base_url != CLOUD_API
+        return bool(self._tokens) or self.base_url != CLOUD_API
 
     def run(self, run_id: str) -> dict[str, Any]:
         """The function run ``run_id``, as Inngest stores it (its output still encrypted)."""
@@ -119,16 +155,15 @@ class InngestAPI:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<InngestAPI {self.base_url} signing_keys={len(self._keys)}>"
+        return f"<InngestAPI {self.base_url} signing_keys={len(self._tokens)}>"
 
     # Requests -------------------------------------------------------------
 
     def _get(self, path: str, kind: str, wanted: str) -> Any:
         url = self.base_url + path
-        response = self._send(url, self._keys[0] if self._keys else None)
-        if response.status_code in (401, 403) and len(self._keys) > 1:
-            response = self._send(url, self._keys[1])
-        status = response.status_code
+        status, content = self._send(url, self._tokens[0] if self._tokens else None)
+        if status in (401, 403) and len(self._tokens) > 1:
+            status, content = self._send(url, self._tokens[1])
         if status in (401, 403):
             raise InngestAuthError(self._refused(status), status=status)
         if status == 404:
@@ -139,18 +174,25 @@ class InngestAPI:
             raise InngestUnavailableError(
                 f"Inngest at {self.base_url} answered {status} for the {kind}", status=status
             )
+        if content is None:
+            raise InngestUnavailableError(
+                f"Inngest at {self.base_url} answered more than {self._max_answer} bytes "
+                f"for the {kind}",
+                status=status,
+            )
         try:
-            body = read_json(response.content, "the answer")
+            body = read_json(content, "the answer")
         except EncodingError:
             raise self._unexpected() from None
         return _unwrap(body)
 
-    def _send(self, url: str, key: str | None) -> httpx.Response:
+    def _send(self, url: str, token: str | None) -> tuple[int, bytes | None]:
         headers = {"accept": "application/json"}
-        if key is not None:
-            headers["authorization"] = f"Bearer {key}"
+        if token is not None:
+            headers["authorization"] = f"Bearer {token}"
         try:
-            return self._http.get(url, headers=headers)
+            with self._http.stream("GET", url, headers=headers) as response:
+                return response.status_code, read_capped(response, self._max_answer)
         except httpx.TimeoutException:
             raise InngestUnavailableError(
                 f"Inngest at {self.base_url} did not answer in time"
@@ -162,7 +204,7 @@ class InngestAPI:
             ) from None
 
     def _refused(self, status: int) -> str:
-        if not self._keys:
+        if not self._tokens:
             return (
                 f"Inngest at {self.base_url} answered {status}: set {ENV_SIGNING_KEY} "
                 f"(or {ENV_DEV} for a local Dev Server)"

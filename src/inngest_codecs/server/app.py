@@ -1,14 +1,18 @@
 """The codec server's routes: decode, encode, look up by id, and the viewer page.
 
-    POST /decode            any JSON document -> {"document", "opened", "failures"}
+    POST /decode            any JSON document -> {"document", "opened", "failures",
+                            "step_names": the step ids behind hashed step keys}
     POST /encode            {"value": ...}     -> the envelope
     GET  /api/runs/{id}     a run from Inngest's REST API, stored and decrypted
     GET  /api/events/{id}   an event (``?runs=true``: and the runs it started)
-    GET  /api/info          the codec that encrypts, and whether lookups work
+    GET  /api/info          the codec that encrypts, who you are, whether lookups work
     GET  /                  the viewer page (with /viewer.js and /viewer.css)
+    GET  /login?token=...   signs a browser in (see `guard`); GET /healthz for probes
 
-Decryption happens here, with keys that never leave this process; the
-viewer only ever receives what the server decided to send.
+Decryption happens here, with every key of the operator keyring, which never
+leaves this process; the viewer only ever receives what the server decided to
+send. A credential limited to some tenants opens only their values: a document
+or a run holding another tenant's value is refused whole (403) and logged.
 """
 
 from __future__ import annotations
@@ -33,11 +37,19 @@ from ..errors import (
     InngestAuthError,
     InngestNotFoundError,
 )
-from ..for_inngest.documents import EnvelopeInfo, OpenReport, describe, open_with_report
+from ..for_inngest.documents import (
+    EnvelopeInfo,
+    OpenReport,
+    describe,
+    open_with_report,
+    read_pasted,
+)
 from ..for_inngest.rest_api import InngestAPI
-from ..jsoninput import read_json
+from ..for_inngest.step_ids import step_names
+from ..keyring import EnvelopeOpener, Keyring, Opening
 from .audit import AUDIT_KEY, AuditLog, AuditMiddleware
-from .guard import GuardMiddleware
+from .credentials import Credential, Credentials
+from .guard import API_HEADER, CREDENTIAL_KEY, GuardMiddleware
 from .settings import DEFAULT_MAX_BODY, LOOPBACK_NAMES
 
 CONTENT_SECURITY_POLICY = (
@@ -59,6 +71,32 @@ class _Refusal(Exception):
         self.status = status
 
 
+class _TenantRefused(Exception):
+    """A value of a tenant the request's credential may not open."""
+
+    def __init__(self, tenant: str | None) -> None:
+        super().__init__(tenant)
+        self.tenant = tenant
+
+
+class _Limited:
+    """Opens with ``opener``, refusing values of tenants ``credential`` may not open."""
+
+    def __init__(self, opener: Encryptor | Keyring, credential: Credential) -> None:
+        self.opener = opener
+        self.credential = credential
+
+    def open(self, value: dict[str, Any]) -> Opening:
+        opener = self.opener
+        if isinstance(opener, Keyring):
+            opening = opener.open(value)
+        else:
+            opening = Opening(opener.decrypt(value))
+        if not self.credential.may_open(opening.tenant):
+            raise _TenantRefused(opening.tenant)
+        return opening
+
+
 def _json(payload: Any, status: int = 200) -> Response:
     try:
         body = strictjson.dumps(payload)
@@ -75,10 +113,14 @@ def _info(info: EnvelopeInfo) -> dict[str, Any]:
 def _report(report: OpenReport) -> dict[str, Any]:
     return {
         "document": report.document,
-        "opened": [{"path": e.path, **_info(e.info)} for e in report.opened],
+        "opened": [
+            {"path": e.path, **_info(e.info), "tenant": e.tenant, "opened_with": e.opened_with}
+            for e in report.opened
+        ],
         "failures": [
             {"path": f.path, **_info(f.info), "reason": str(f.error)} for f in report.failures
         ],
+        "step_names": step_names(report.document),
     }
 
 
@@ -88,15 +130,31 @@ def _audit(request: Request, report: OpenReport | None = None, **extra: Any) -> 
         details["opened"] = len(report.opened)
         details["failed"] = len(report.failures)
         details["strategies"] = sorted({e.info.strategy or "" for e in report.opened})
-        details["key_ids"] = sorted({e.info.key_id for e in report.opened if e.info.key_id})
+        used = {e.opened_with or e.info.key_id for e in report.opened}
+        details["key_ids"] = sorted(key_id for key_id in used if key_id)
+        details["tenants"] = sorted({e.tenant for e in report.opened if e.tenant is not None})
     request.scope.setdefault("state", {})[AUDIT_KEY] = details
 
 
-class CodecServer:
-    """The route handlers, bound to one Encryptor and, for lookups, one API client."""
+def _credential(request: Request) -> Credential:
+    found = request.scope["state"][CREDENTIAL_KEY]
+    assert isinstance(found, Credential)  # the guard let nothing else through
+    return found
 
-    def __init__(self, encryptor: Encryptor, api: InngestAPI | None, max_body: int) -> None:
+
+class CodecServer:
+    """The route handlers: an Encryptor that encrypts, the keyring that opens, and, for
+    lookups, one API client."""
+
+    def __init__(
+        self,
+        encryptor: Encryptor,
+        keyring: Keyring | None,
+        api: InngestAPI | None,
+        max_body: int,
+    ) -> None:
         self.encryptor = encryptor
+        self.keyring = keyring
         self.api = api
         self.max_body = max_body
         package = resources.files("inngest_codecs.server") / "static"
@@ -113,26 +171,54 @@ class CodecServer:
 
     async def info(self, request: Request) -> Response:
         codec = self.encryptor.codec
+        credential = _credential(request)
         return _json(
             {
                 "codec": codec.name,
                 "strategy": codec.strategy,
                 "lookup": self.api is not None,
                 "max_body": self.max_body,
+                "who": credential.name,
+                "tenants": sorted(credential.tenants) if credential.tenants is not None else None,
             }
         )
 
+    def _opener(self, request: Request) -> Encryptor | Keyring | EnvelopeOpener:
+        opener = self.keyring or self.encryptor
+        credential = _credential(request)
+        return opener if credential.tenants is None else _Limited(opener, credential)
+
+    async def _open(self, request: Request, document: Any, **extra: Any) -> OpenReport:
+        try:
+            report = await run_in_threadpool(open_with_report, document, self._opener(request))
+        except _TenantRefused as refused:
+            _audit(request, refused_tenant=refused.tenant, **extra)
+            raise _Refusal(
+                403, "this holds values of a tenant your credential may not open"
+            ) from None
+        _audit(request, report, **extra)
+        return report
+
     async def decode(self, request: Request) -> Response:
         document = await self._body(request)
-        report = await run_in_threadpool(open_with_report, document, self.encryptor)
-        _audit(request, report)
-        return _json(_report(report))
+        return _json(_report(await self._open(request, document)))
 
     async def encode(self, request: Request) -> Response:
         body = await self._body(request)
         if not isinstance(body, dict) or "value" not in body:
             raise _Refusal(400, 'the body must be an object with a "value" field')
-        sealed = await run_in_threadpool(self.encryptor.encrypt, body["value"])
+        tenant = body.get("tenant")
+        credential = _credential(request)
+        tenants = self.keyring.tenants if self.keyring is not None else frozenset()
+        if tenant is not None and (not isinstance(tenant, str) or tenant not in tenants):
+            raise _Refusal(400, "no such tenant is configured here")
+        if not credential.may_open(tenant):
+            _audit(request, refused_tenant=tenant)
+            raise _Refusal(403, "your credential may not encrypt for that tenant")
+        encryptor = self.encryptor
+        if tenant is not None and self.keyring is not None:
+            encryptor = self.keyring.writer(tenant)
+        sealed = await run_in_threadpool(encryptor.encrypt, body["value"])
         info = describe(sealed)
         _audit(
             request,
@@ -169,8 +255,7 @@ class CodecServer:
             raise _Refusal(404, str(error)) from None
         except InngestAuthError as error:
             raise _Refusal(502, str(error)) from None
-        report = await run_in_threadpool(open_with_report, stored, self.encryptor)
-        _audit(request, report, target=target)
+        report = await self._open(request, stored, target=target)
         return _json({"stored": stored, **_report(report)})
 
     async def _body(self, request: Request) -> Any:
@@ -188,7 +273,7 @@ class CodecServer:
                 raise _Refusal(413, f"the body is larger than {self.max_body} bytes")
             chunks.append(chunk)
         try:
-            return read_json(b"".join(chunks), "the body")
+            return read_pasted(b"".join(chunks), "the body")
         except EncodingError as error:
             raise _Refusal(400, str(error)) from None
 
@@ -206,7 +291,8 @@ async def _codec_error(request: Request, error: Exception) -> Response:
 def create_app(
     encryptor: Encryptor,
     *,
-    token: str | None = None,
+    credentials: Credentials,
+    keyring: Keyring | None = None,
     allow_origins: Sequence[str] = (),
     allowed_hosts: Collection[str] | None = LOOPBACK_NAMES,
     max_body: int = DEFAULT_MAX_BODY,
@@ -215,12 +301,13 @@ def create_app(
 ) -> Starlette:
     """The codec server as an ASGI app (see the module docstring for its routes).
 
-    ``token`` guards every request; ``allow_origins`` lists the origins whose
+    ``credentials`` are the only way in (see `guard`); ``keyring`` opens envelopes
+    (default: ``encryptor`` alone); ``allow_origins`` lists the origins whose
     pages may call it (CORS, exact origins only); ``allowed_hosts`` lists the
     host names it answers to (``None``: any); ``audit`` receives one record per
     request (default: JSON lines on stderr); ``api`` serves the lookups.
     """
-    server = CodecServer(encryptor, api, max_body)
+    server = CodecServer(encryptor, keyring, api, max_body)
     routes = [
         *(Route(path, server.page, methods=["GET"]) for path in _STATIC),
         Route("/api/info", server.info, methods=["GET"]),
@@ -235,10 +322,15 @@ def create_app(
             CORSMiddleware,
             allow_origins=list(allow_origins),
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_headers=["Authorization", "Content-Type", API_HEADER.decode()],
             max_age=600,
         ),
-        Middleware(GuardMiddleware, token=token, allowed_hosts=allowed_hosts),
+        Middleware(
+            GuardMiddleware,
+            credentials=credentials,
+            allowed_hosts=allowed_hosts,
+            allow_origins=allow_origins,
+        ),
     ]
     return Starlette(
         routes=routes,

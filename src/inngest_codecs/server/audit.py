@@ -1,8 +1,10 @@
 """The audit log: one JSON line per request, never any content.
 
-Each line holds the time, the client's address, the method and route, the
-HTTP status and an outcome word, and for requests that opened envelopes how
-many were opened or left closed, with the strategies and key ids used. Run
+Each line holds the time, who asked (the name of the credential used, ``null``
+when none was), the client's address (the connection's, unless a trusted proxy
+is configured), the method and route, the HTTP status and an outcome word, and
+for requests that opened envelopes how many were opened or left closed, with
+the strategies, key ids and tenants used (and a tenant refused). Run
 and event ids looked up are logged (they are identifiers, not content); JSON
 paths, values and keys are not.
 """
@@ -25,6 +27,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 AUDIT_KEY = "inngest_codecs.audit"
 """Where a route leaves what it did, in the request's ``scope["state"]``."""
+WHO_KEY = "inngest_codecs.who"
+"""Where the guard leaves the name of the credential a request used."""
 
 _OUTCOMES = {
     400: "bad_request",
@@ -89,6 +93,7 @@ class AuditMiddleware:
             self.log.write(
                 {
                     "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    "who": state.get(WHO_KEY),
                     "client": f"{client[0]}:{client[1]}" if client else None,
                     "method": scope.get("method"),
                     "route": scope.get("path"),

@@ -4,18 +4,21 @@
     GET /v1/events/{event_id}      {"data": event, "metadata": {...}}
     GET /v1/events/{event_id}/runs {"data": [run, ...], "metadata": {...}}
 
-Every request needs ``Authorization: Bearer <the stand-in's signing key>``.
+Every request needs ``Authorization: Bearer <hashed signing key>``: the hex SHA-256
+of the stand-in's signing key, the form the SDKs send; the raw key is refused.
 What is served is what the stand-in stored: event data and run outputs exactly
 as the SDK sent them (encrypted, when the app encrypts).
 """
 
 from __future__ import annotations
 
+import hmac
 import re
 import time
 from datetime import datetime, timezone
 from typing import Any
 
+from ..for_inngest.rest_api import hashed_signing_key
 from .runner import Run, Runner
 
 ENVIRONMENT_ID = "00000000-0000-4000-8000-000000000001"
@@ -62,7 +65,8 @@ class RestAPI:
 
     def answer(self, path: str, authorization: str | None) -> tuple[int, dict[str, Any]]:
         """``(status, body)`` for a GET of ``path``."""
-        if authorization != f"Bearer {self._runner.signing_key}":
+        expected = f"Bearer {hashed_signing_key(self._runner.signing_key)}"
+        if authorization is None or not hmac.compare_digest(authorization, expected):
             return 401, {"error": "unauthorized", "status": 401}
         for pattern, kind in _ROUTES:
             match = pattern.fullmatch(path.split("?", 1)[0].rstrip("/"))
