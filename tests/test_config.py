@@ -106,6 +106,7 @@ SAMPLES: dict[str, tuple[object, str]] = {
     "cache_size": (0, "0"),
     "compression": ("zstd", "zstd"),
     "uncompressed": (["secrets", "step-1"], "secrets,step-1"),
+    "plain_fields": (["order_id", "region"], "order_id,region"),
     "max_decompressed_bytes": (1024, "1024"),
     "offload_over": (None, "off"),
     "offload_store": (None, None),

@@ -109,6 +109,11 @@ class EncryptionSettings:
     uncompressed: Setting[tuple[str, ...]] = Setting(
         "names", (), "event fields and step ids whose values are never compressed"
     )
+    plain_fields: Setting[tuple[str, ...]] = Setting(
+        "names",
+        (),
+        "fields of events a run sends that stay plain (* for all) unless they hold opened values",
+    )
     max_decompressed_bytes: Setting[int] = Setting(
         "bytes", DEFAULT_MAX_DECOMPRESSED_BYTES, "the most one compressed value may decompress to"
     )

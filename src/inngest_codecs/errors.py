@@ -233,3 +233,30 @@ class StoredObjectMissingError(OffloadError, DecryptionError):
 
 class StoredObjectAlteredError(OffloadError, DecryptionError):
     """The object a claim check refers to does not match the digest it was stored with."""
+
+
+class PlaintextRefusedError(CodecError):
+    """A step or a publish would send data Inngest must read in plaintext; refused, nothing
+    was sent (``step.ai.infer``, realtime messages, another middleware storing plaintext)."""
+
+    permanent = True
+
+
+class UnsupportedSDKError(CodecError):
+    """The installed inngest SDK does not have the shape this middleware guards."""
+
+    permanent = True
+
+
+class RequestRefusedError(CodecError):
+    """A signed request was refused before it ran: stale, skewed, or its signature unreadable.
+
+    Retriable: Inngest sends a genuine request again with a fresh signature,
+    so a run survives a clock that is briefly off while an operator fixes it.
+    """
+
+
+class InputError(CodecError):
+    """The command line's input could not be read or is not JSON."""
+
+    permanent = True

@@ -17,8 +17,10 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import inngest
+from inngest.experimental import realtime
 
 from inngest_codecs import EncryptionMiddleware
+from inngest_codecs.middleware import realtime as encrypted_realtime
 from inngest_codecs.testing import (
     Run,
     ServedApp,
@@ -99,6 +101,15 @@ def send(client: inngest.Inngest, events: Any) -> Action:
     return Action(lambda: client.send_sync(events), lambda: client.send(events))
 
 
+def publish(client: inngest.Inngest, data: dict[str, Any], *, encrypted: bool) -> Action:
+    """A realtime message, through the SDK's ``publish`` or this package's encrypted one."""
+    module: Any = encrypted_realtime if encrypted else realtime
+    return Action(
+        lambda: module.publish_sync(client, "orders", "progress", data),
+        lambda: module.publish(client, "orders", "progress", data),
+    )
+
+
 def drive_sync(flow: Flow, ctx: Any) -> Any:
     value: Any = None
     error: Exception | None = None
@@ -143,6 +154,21 @@ class Harness:
         """A sentinel that must never reach the server in plaintext."""
         value = f"SENTINEL-{label}-{uuid.uuid4().hex[:12]}"
         self.secrets.append(value)
+        return value
+
+    def keyed_secret(self, label: str, value: Any) -> str:
+        """A field name under which ``value`` (any JSON value) must never reach the server
+        in plaintext: ``true`` or ``"Q"`` alone could be anything, beside this name they
+        are the secret."""
+        name = f"SENTINEL-{label}-{uuid.uuid4().hex[:12]}"
+        for text in {json.dumps(value), json.dumps(value, separators=(",", ":"))}:
+            self.secrets += [f'"{name}":{text}', f'"{name}": {text}']
+        return name
+
+    def number_secret(self) -> int:
+        """A number that must never reach the server in plaintext (its digits are unique)."""
+        value = 10**14 + uuid.uuid4().int % 10**14
+        self.secrets.append(str(value))
         return value
 
     def client(self, *, app_id: str = "leaks", encrypt: bool = True, **options: Any) -> Any:

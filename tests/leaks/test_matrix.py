@@ -12,6 +12,7 @@ opcodes: a new opcode fails the suite until someone decides what it carries.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,12 +23,13 @@ from inngest._internal.server_lib import Opcode
 from inngest.experimental.ai import openai
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
+from inngest_codecs.errors import PlaintextRefusedError
 from inngest_codecs.for_inngest import events
 from inngest_codecs.for_inngest.documents import open_envelopes
 from inngest_codecs.middleware import steps
 from inngest_codecs.testing import StandIn
 
-from .harness import KEY, SERVERS, Harness, Parallel, send, step
+from .harness import KEY, SERVERS, Harness, Parallel, publish, send, step
 
 pytestmark = pytest.mark.slow
 
@@ -290,6 +292,52 @@ def forwarding_what_arrived_encrypted(h: Harness) -> None:
     assert ("child", {"pii": {"ssn": pii}, "plain": "p"}) in h.seen
 
 
+def non_string_values(h: Harness, **options: Any) -> None:
+    """Numbers, booleans, one-character strings, ``null`` and nested arrays that arrived
+    encrypted, passed on whole and one by one, under other field names."""
+    ssn = h.number_secret()
+    values: dict[str, Any] = {"flag": True, "initial": "Q", "nothing": None, "grid": [[1, [2]], []]}
+    keyed = {h.keyed_secret(label, value): value for label, value in values.items()}
+    record = {"ssn": ssn, **keyed}
+    client = h.client(**options)
+
+    def child_flow(ctx: Any) -> Iterator[Any]:
+        yield from ()
+        h.seen.append(("child", ctx.event.data))
+
+    child = h.function(client, "child", child_flow)
+
+    def flow(ctx: Any) -> Iterator[Any]:
+        opened = ctx.event.data["encrypted"]
+        h.seen.append(opened)
+        singles = {name: opened[name] for name in keyed} | {"amount": opened["ssn"]}
+        whole = {"patient": opened, "route": "eu"}
+        yield step("send_event", "whole", inngest.Event(name="leaks/scalars-out", data=whole))
+        yield step("send_event", "singles", inngest.Event(name="leaks/scalars-out", data=singles))
+        yield step("invoke", "pass-on", function=child, data=singles)
+        yield send(client, inngest.Event(name="leaks/scalars-out", data=dict(singles)))
+
+    run = h.trigger(client, [h.function(client, "scalars", flow), child], {"encrypted": record})
+    assert run.completed, run.error
+    assert h.seen[0] == record
+    singles = {**keyed, "amount": ssn}
+    assert ("child", singles) in h.seen
+    sent = [opened(d) for d in stored(h, "leaks/scalars-out")]
+    assert sent == [{"patient": record, "route": "eu"}, singles, singles]
+
+
+@case(Opcode.STEP_RUN, Opcode.INVOKE)
+def non_string_values_strict(h: Harness) -> None:
+    non_string_values(h)
+
+
+@case(Opcode.STEP_RUN, Opcode.INVOKE)
+def non_string_values_matched_by_value(h: Harness) -> None:
+    non_string_values(h, plain_fields=["*"])
+    (whole, *_) = stored(h, "leaks/scalars-out")
+    assert whole["route"] == "eu", "a plain field holding nothing opened stays plain"
+
+
 @case(Opcode.STEP_RUN, Opcode.INVOKE)
 def look_alike_envelopes(h: Harness) -> None:
     ssn = h.secret("webhook-ssn")
@@ -498,6 +546,33 @@ def blind_index_tags(h: Harness) -> None:
     assert trigger_tag == same == h.seen[-1]["customer_idx"], "equal values, equal tags"
     assert len({same, different, tenant}) == 3, "other values and other tenants, other tags"
     assert missing is None, "no value, no tag"
+
+
+# Paths no middleware hook sees --------------------------------------------------------
+
+
+@case()
+def realtime_messages(h: Harness) -> None:
+    progress = h.secret("progress")
+    client = h.client()
+
+    def flow(ctx: Any) -> Iterator[Any]:
+        try:
+            yield publish(client, {"progress": progress}, encrypted=False)
+        except PlaintextRefusedError:
+            h.seen.append("refused")
+        yield publish(client, {"progress": progress}, encrypted=True)
+        return "published"
+
+    run = h.trigger(client, [h.function(client, "live", flow)], {})
+    assert run.completed, run.error
+    assert h.seen == ["refused"]
+    (sent,) = [
+        json.loads(exchange.body)
+        for exchange in h.server.recorder
+        if exchange.target.startswith("/v1/realtime/publish")
+    ]
+    assert Encryptor(KEY).decrypt(sent) == {"progress": progress}
 
 
 # Modes ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 from inngest.experimental import mocked
 from inngest.experimental.ai import openai
 
+from inngest_codecs.errors import PlaintextRefusedError
 from inngest_codecs.middleware import steps
 
 from .conftest import MakeClient, event
@@ -29,7 +30,7 @@ def test_ai_infer_is_refused_by_default(make_client: MakeClient) -> None:
     client = make_client()
     result = mocked.trigger(ask(client), event({}), client, step_stubs={})
     assert result.status is mocked.Status.FAILED
-    assert isinstance(result.error, steps.PlaintextRefusedError)
+    assert isinstance(result.error, PlaintextRefusedError)
     assert "allow_plaintext_ai_infer=True" in str(result.error)
     assert "sk-do-not-send" not in str(result.error) and "private" not in str(result.error)
 

@@ -118,7 +118,9 @@ def test_offload_store_takes_a_url_or_a_store_object() -> None:
         EncryptionMiddleware.factory(KEY, offload_store=42)  # type: ignore[arg-type]
 
 
-def test_too_large_outputs_and_events_are_refused_by_name_before_they_leave() -> None:
+def test_too_large_outputs_and_events_are_refused_by_name_before_they_leave(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     archive = compressed_blobs(64, 96 * 1024)
     with StandIn() as server:
         client = inngest.Inngest(
@@ -141,7 +143,10 @@ def test_too_large_outputs_and_events_are_refused_by_name_before_they_leave() ->
     assert run.status == "failed" and run.requests == 1, "ended at once, not retried"
     message = run.error["message"]
     assert "PayloadTooLargeError" in message and "step output 'fetch-archive'" in message
-    assert "over the limit of 4,194,304 bytes" in message and "offload_over" in message
+    assert "over the limit of 4,194,304 bytes (max_step_output_bytes)" in message
+    assert "bytes as sent" not in message and "before encryption" not in message, "no sizes"
+    logged = [r.getMessage() for r in caplog.records if "fetch-archive" in r.getMessage()]
+    assert any("before encryption" in line and "offload_over" in line for line in logged)
     assert max(len(exchange.body) for exchange in server.recorder) < MiB
     assert caught.value.name == "r/big" and caught.value.limit == 256 * 1024
     assert server.latest_event("r/big") is None

@@ -26,10 +26,11 @@ from ..errors import (
     InngestAuthError,
     InngestNotFoundError,
     InngestUnavailableError,
+    InputError,
 )
 from ..keyring import Keyring, resolve_file_variables
 from .decoded import Decoded
-from .io import InputError, each_document, printable, terminal_safe, write_document
+from .io import each_document, printable, terminal_safe, write_document
 from .opening import add_opening, build_keyring, decoder, report
 
 EXIT_OK, EXIT_UNOPENED, EXIT_USAGE, EXIT_INPUT, EXIT_CONFIG, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4, 5

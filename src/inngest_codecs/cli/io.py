@@ -17,13 +17,8 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from .. import envelope, strictjson
-from ..errors import CodecError, EncodingError
+from ..errors import EncodingError, InputError
 from ..for_inngest.documents import read_pasted
-
-
-class InputError(CodecError):
-    """The input could not be read or is not JSON."""
-
 
 # Characters a terminal acts on or that reorder what is shown: C0 and C1 controls
 # (U+009B is a CSI), line and paragraph separators, bidi overrides and isolates

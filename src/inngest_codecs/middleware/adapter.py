@@ -11,15 +11,15 @@ client = inngest.Inngest(
 
 The rules live beside it: `requests` (replayed requests), `opening`
 and `failures` (what comes in, and what a failure does to the run),
-`forwarding` (what arrived encrypted leaves encrypted), `steps` (the
-guard every step passes), `sealing` (encrypted errors), `sizes`
-(Inngest's size limits), `indexing` (blind-index tags on what runs send) and
-`binding` (settings to factories).
+`forwarding` (what arrived encrypted leaves encrypted), `tenancy` (the
+tenant of a run), `steps` (the guard every step passes), `sealing`
+(encrypted errors), `sizes` (Inngest's size limits), `indexing`
+(blind-index tags on what runs send), `realtime` and `remote_state` (the
+SDK's paths no hook sees) and `binding` (settings to factories).
 """
 
 from __future__ import annotations
 
-import contextvars
 import typing
 from typing import Any
 
@@ -27,7 +27,7 @@ import inngest
 
 from ..errors import CodecError
 from ..tenants import tenant_of
-from . import forwarding, steps
+from . import forwarding, realtime, remote_state, steps, tenancy
 from .binding import Factory, FactoryMethods
 from .failures import run_error
 from .indexing import IndexedRunState
@@ -53,13 +53,17 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._indexer = factory.indexer
         self._run_encryptor = factory.tenants.default
         self._fields = settings.event_encryption_field
+        if not settings.decrypt_only:
+            realtime.guard(client)
         self._uncompressed = frozenset(settings.uncompressed)
         # Read now, when the checks apply: a framework request proxy (Flask's)
         # may be gone by the time the hooks run in another task.
         checked = settings.max_signature_age is not None and client.is_production
         self._request = SignedRequest(raw_request) if checked else None
         self._sizes = RunSizes(factory.guard)
-        self._token: contextvars.Token[tuple[forwarding.RunState, ...]] | None = None
+        self._tenant: str | None = None
+        self._function_id = ""
+        self._entry: object | None = None
 
     def before_send_events(self, events: list[inngest.Event]) -> None:
         if self._settings.decrypt_only:
@@ -84,22 +88,28 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             self._request.check(
                 max_age=settings.max_signature_age, max_skew=settings.max_clock_skew
             )
+        if not settings.decrypt_only:
+            registered = [*self.client.middleware, *function._middleware]
+            remote_state.check_order(registered, self._factory)
         self._sizes.arrived(function.id, memos, ctx.events)
-        tenant = tenant_of(ctx.event, settings.tenant_from)
+        self._function_id = function.local_id
+        self._tenant = tenancy.run_tenant(ctx.event, settings.tenant_from)
         try:
-            self._run_encryptor = encryptor = self._tenants.for_tenant(tenant)
+            self._run_encryptor = encryptor = self._tenants.for_tenant(self._tenant)
         except CodecError as error:
             raise run_error(error) from None
         state = IndexedRunState(
             encryptor,
             self._fields,
-            owner=ctx,
             function_level=self._factory.add_run_sends_if_function_level(self.client),
+            plain=settings.plain_fields,
+            tenant_field=tenancy.tenant_field(settings.tenant_from),
             indexer=self._indexer,
         )
         opener = Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
         opener.memos(memos)
         opener.events(ctx)
+        tenancy.uncarry(ctx.event)
         if settings.decrypt_only:
             return
         steps.warn_about_expressions(function, self._fields)
@@ -109,29 +119,33 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             fields=self._fields,
         )
         steps.install(ctx, guard)
-        self._token = forwarding.enter(state)
+        self._entry = forwarding.enter(state)
 
     def transform_output(self, result: inngest.TransformOutputResult) -> None:
         if self._settings.decrypt_only:
             return
+        # Step outputs, function outputs and errors follow one opt-out, by step or function id.
+        compress = (self._function_id if result.step is None else result.step.id) not in (
+            self._uncompressed
+        )
         try:
             # None carries nothing, and is what planned, sleeping and waiting steps report.
             if result.has_output() and result.output is not None:
                 plain = result.output
-                compress = result.step is None or result.step.id not in self._uncompressed
+                remote_state.check_output(plain)
                 result.output = self._run_encryptor.encrypt(plain, compress=compress)
                 self._sizes.output(result.step, result.output, plain)
             if result.error is not None and self._settings.encrypt_errors:
                 from .sealing import seal  # only when errors are encrypted
 
-                result.error = seal(result.error, self._run_encryptor)
+                result.error = seal(result.error, self._run_encryptor, compress=compress)
         except CodecError as error:
             raise run_error(error) from None
 
     def before_response(self) -> None:
-        if self._token is not None:
-            forwarding.leave(self._token)
-            self._token = None
+        if self._entry is not None:  # skipped when a hook failed: the SDK hides the state then
+            forwarding.leave(self._entry)
+            self._entry = None
 
     def _seal(
         self, data: Any, states: tuple[forwarding.RunState, ...], event: object
@@ -150,7 +164,9 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
 
     def _seal_payload(self, data: Any) -> dict[str, Any]:
         try:
+            named = tenant_of({"data": data}, self._settings.tenant_from)
             sealed = self._seal(data, forwarding.active(), {"data": data})
+            sealed = tenancy.carry(sealed, named or self._tenant)
             self._sizes.event(INVOKED_EVENT, {"name": INVOKED_EVENT, "data": sealed}, data)
         except CodecError as error:
             raise run_error(error) from None

@@ -23,7 +23,7 @@ from typing import Literal
 
 import inngest
 
-from ..errors import CodecError
+from ..errors import CodecError, PayloadTooLargeError
 
 logger = logging.getLogger("inngest_codecs")
 
@@ -44,6 +44,15 @@ def run_error(error: CodecError, policy: DecryptionFailurePolicy = "retry") -> E
     """The exception the SDK should report for ``error``: itself (retried) or a final one."""
     if policy != "fail" and fixable(error):
         return error
+    if isinstance(error, PayloadTooLargeError):
+        # Sizes (with compression, of the plaintext too) stay in the app's log: Inngest is
+        # told only which limit was passed.
+        logger.error("%s", error)
+        return CodecFailureError(
+            f"PayloadTooLargeError: {error.kind} {error.name!r} is over the limit of "
+            f"{error.limit:,} bytes ({error.setting}); nothing was sent (its sizes and the "
+            "remedies are in the app's log)"
+        )
     return CodecFailureError(f"{type(error).__name__}: {error}")
 
 

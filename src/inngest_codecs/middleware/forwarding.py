@@ -6,126 +6,179 @@ outputs, invoke results, waited-for events. A function that passes such a value
 on (``step.send_event``, ``client.send``, ``step.invoke``) would otherwise send
 it in plaintext, since only the configured field is encrypted on the way out.
 
-So each run keeps a `RunState`. A top-level field of an event's data that
+So each run keeps a `RunState`, and a top-level field of event data that
 leaves during the run is encrypted when
 
 1. its name is one of the configured event fields,
 2. its name arrived encrypted in one of the run's events (including the fields
-   of a whole-data envelope), or
-3. its value holds, at any depth, a value the run decrypted: the same object,
-   not a copy or a transformation of it.
+   of a whole-data envelope),
+3. the run opened anything, and the field is not declared plain
+   (``plain_fields``; the default declares none, so every field of what such
+   a run sends is encrypted), or
+4. it holds, at any depth, a value equal to one the run opened: a whole
+   opened value or any part of it (an object, an array, a string, a number, a
+   boolean, ``null``), compared as JSON values.
 
-The state lives in a context variable while the run executes, so events sent
-with ``client.send`` (which builds its own middleware) find it too.
+``plain_fields=["*"]`` declares every field plain: rule 4 alone then decides.
+Rule 4 compares values, not objects, because the SDK rebuilds what it sends
+(pydantic copies event data, invoke options are dumped) before any hook sees
+it. It over-encrypts rather than leaks: a plain field that happens to equal an
+opened value (``true``, ``1``) is encrypted too.
+
+The state belongs to the SDK's execution of one request: sends find it through
+the step the SDK marks as running (a context variable the SDK resets however
+the request ends), so no state outlives its request on a reused thread.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
+import threading
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from inngest._internal.execution_lib import get_step_context
 
 from ..encryptor import Encryptor
 from ..for_inngest import events
 
+ALL_PLAIN = "*"
+"""In ``plain_fields``: every field is plain unless it holds a value the run opened."""
+
 
 class RunState:
-    """The values and field names one run opened."""
+    """The values and field names one run opened, and which sent fields stay plain."""
 
-    __slots__ = ("_ids", "_roots", "arrived", "encryptor", "fields", "function_level", "owner")
+    __slots__ = (
+        "_opened",
+        "_roots",
+        "arrived",
+        "encryptor",
+        "fields",
+        "function_level",
+        "plain",
+        "tenant_field",
+    )
 
     def __init__(
         self,
         encryptor: Encryptor,
         fields: tuple[str, ...],
         *,
-        owner: object,
         function_level: bool,
+        plain: Iterable[str] = (),
+        tenant_field: str | None = None,
     ) -> None:
         self.encryptor = encryptor
         self.fields = fields
-        self.owner = owner  # the run's context object: states of other runs are ignored
         self.function_level = function_level
+        self.plain = frozenset(plain)
+        self.tenant_field = tenant_field  # read before decryption: never encrypted by rules 3, 4
         self.arrived: set[str] = set()
         self._roots: list[object] = []
-        self._ids: set[int] | None = None
+        self._opened: set[int] | None = None
 
     def note(self, value: object, name: str | None = None) -> None:
         """``value`` was opened (under the event field ``name``, if any).
 
         Cheap on purpose (it runs for every memoized step of every request): the
-        values are only walked when the run sends something.
+        values are only walked when the run sends a field declared plain.
         """
         if name is not None:
             self.arrived.add(name)
         self._roots.append(value)
-        self._ids = None
-
-    def _opened_ids(self) -> set[int]:
-        # Only containers and strings of two or more characters count: numbers,
-        # booleans and one-character strings are shared objects in CPython, so
-        # their identity would match unrelated values.
-        if self._ids is None:
-            ids: set[int] = set()
-            stack = list(self._roots)
-            while stack:
-                value = stack.pop()
-                if isinstance(value, str):
-                    if len(value) > 1:
-                        ids.add(id(value))
-                elif isinstance(value, (dict, list)) and id(value) not in ids:
-                    ids.add(id(value))
-                    stack.extend(value.values() if isinstance(value, dict) else value)
-            self._ids = ids
-        return self._ids
+        self._opened = None
 
     def _holds_opened(self, value: object) -> bool:
         if not self._roots:
             return False
-        opened = self._opened_ids()
-        stack = [value]
-        while stack:
-            current = stack.pop()
-            if id(current) in opened:
-                return True
-            if isinstance(current, dict):
-                stack.extend(current.values())
-            elif isinstance(current, (list, tuple)):
-                stack.extend(current)
-        return False
+        if self._opened is None:
+            self._opened = {fp for root in self._roots for fp in fingerprints(root)}
+        return not self._opened.isdisjoint(fingerprints(value))
+
+    def _is_plain(self, name: str) -> bool:
+        return name in self.plain or ALL_PLAIN in self.plain
 
     def fields_to_seal(self, data: Mapping[str, Any]) -> list[str]:
         """The fields of outgoing event data this run must encrypt."""
+        strict = bool(self._roots)  # a run that opened nothing has nothing to pass on
         return [
             name
             for name, value in data.items()
-            if name in self.fields or name in self.arrived or self._holds_opened(value)
+            if name in self.fields
+            or name in self.arrived
+            or (name != self.tenant_field and strict and not self._is_plain(name))
+            or (name != self.tenant_field and self._holds_opened(value))
         ]
 
 
-_runs: contextvars.ContextVar[tuple[RunState, ...]] = contextvars.ContextVar(
-    "inngest_codecs_runs", default=()
-)
+def fingerprints(root: object) -> list[int]:
+    """A fingerprint of every part of ``root`` (every subtree and scalar), as JSON values.
 
-
-def enter(state: RunState) -> contextvars.Token[tuple[RunState, ...]]:
-    """Make ``state`` visible to sends made while its run executes.
-
-    States of other runs still found in this context (a worker thread reused
-    after a request that ended abnormally) are dropped.
+    Equal JSON values get equal fingerprints whatever their Python objects
+    (``1`` and ``1.0`` are the same number; ``true`` is not ``1``; object keys
+    are unordered). Two different values may rarely share one, which can only
+    encrypt a field that did not need it.
     """
-    current = tuple(s for s in _runs.get() if s.owner is state.owner)
-    return _runs.set((*current, state))
+    found: list[int] = []
+    done: list[int] = []  # fingerprints of finished parts not yet taken by their container
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        value, expanded = stack.pop()
+        if isinstance(value, (dict, list, tuple)):
+            items = value.values() if isinstance(value, dict) else value
+            if not expanded:
+                stack.append((value, True))
+                stack.extend((item, False) for item in reversed(items))
+                continue
+            children = done[len(done) - len(items) :]
+            del done[len(done) - len(items) :]
+            if isinstance(value, dict):
+                fingerprint = hash(frozenset(zip(map(str, value), children, strict=True)))
+            else:
+                fingerprint = hash(tuple(children))
+        elif value is None:
+            fingerprint = _NULL
+        elif isinstance(value, bool):
+            fingerprint = _TRUE if value else _FALSE
+        elif isinstance(value, (int, float, str)):
+            fingerprint = hash(value)
+        else:  # what the SDK's JSON encoder turns into text
+            fingerprint = hash(str(value))
+        done.append(fingerprint)
+        found.append(fingerprint)
+    return found
 
 
-def leave(token: contextvars.Token[tuple[RunState, ...]]) -> None:
-    with contextlib.suppress(ValueError):  # another context: the next enter() drops it
-        _runs.reset(token)
+_NULL, _TRUE, _FALSE = hash(("null",)), hash(("bool", True)), hash(("bool", False))
+
+
+_runs: weakref.WeakKeyDictionary[Any, tuple[RunState, ...]] = weakref.WeakKeyDictionary()
+_runs_lock = threading.Lock()
+
+
+def enter(state: RunState) -> object:
+    """Make ``state`` visible to sends made while the executing request runs; returns its
+    entry. Called from ``transform_input``, which the SDK runs inside the execution."""
+    step = get_step_context()
+    with _runs_lock:
+        _runs[step] = (*_runs.get(step, ()), state)
+    return step
+
+
+def leave(entry: object) -> None:
+    """Forget the states of a request that is answered (the SDK hides them anyway)."""
+    with _runs_lock:
+        _runs.pop(entry, None)
 
 
 def active() -> tuple[RunState, ...]:
-    return _runs.get()
+    """The run states of the request executing in this thread or task, if any."""
+    try:
+        step = get_step_context()
+    except LookupError:
+        return ()
+    return _runs.get(step, ())
 
 
 def seal_event_data(

@@ -72,12 +72,14 @@ class Opener:
         try:
             from .sealing import open_error  # only when an error comes back
 
-            open_error(error, self._encryptor)
+            opened = open_error(error, self._encryptor)
         except CodecError as failure:
             if self._policy == "keep":
                 kept(failure, where)
                 return
             raise run_error(failure, self._policy) from None
+        if opened is not None:  # a message that arrived encrypted may quote data
+            self._state.note(list(opened))
 
     def memos(self, memos: inngest.StepMemos) -> None:
         """Open memoized step outputs, waited-for events, invoke results and step errors.

@@ -21,17 +21,9 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import CodecError
+from ..errors import RequestRefusedError
 
 HEADER = "x-inngest-signature"
-
-
-class RequestRefusedError(CodecError):
-    """A signed request was refused before it ran: stale, skewed, or its signature unreadable.
-
-    Retriable: Inngest sends a genuine request again with a fresh signature,
-    so a run survives a clock that is briefly off while an operator fixes it.
-    """
 
 
 def _is_connect(raw_request: object) -> bool:

@@ -10,6 +10,7 @@ code that catches a ``StepError`` reads the original message.
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 import inngest
@@ -77,13 +78,18 @@ def _as_reported(error: Exception) -> tuple[str, str, str | None, server_lib.Err
     )
 
 
-def seal(error: Exception, encryptor: Encryptor) -> Exception:
+def seal(error: Exception, encryptor: Encryptor, *, compress: bool = True) -> Exception:
     """``error`` with its message and stack encrypted; this package's own errors stay as
-    they are, since their messages never hold data and an operator must read them."""
+    they are, since their messages never hold data and an operator must read them.
+
+    ``compress=False`` keeps the sealed message uncompressed (see ``uncompressed``).
+    """
     if isinstance(error, (CodecError, CodecFailureError, SealedError)):
         return error
     name, message, stack, code = _as_reported(error)
-    sealed_message, sealed_stack = sealed_errors.seal(encryptor.encrypt, message, stack)
+    sealed_message, sealed_stack = sealed_errors.seal(
+        functools.partial(encryptor.encrypt, compress=compress), message, stack
+    )
     quiet = bool(getattr(error, "quiet", False))
     if isinstance(error, inngest.RetryAfterError):
         return SealedRetryAfterError(
@@ -99,14 +105,16 @@ def seal(error: Exception, encryptor: Encryptor) -> Exception:
     )
 
 
-def open_error(error: Any, encryptor: Encryptor) -> None:
-    """Restore, in place, the message and stack of a memoized or reported error object."""
+def open_error(error: Any, encryptor: Encryptor) -> tuple[str, str | None] | None:
+    """Restore, in place, the message and stack of a memoized or reported error object;
+    returns them when they were sealed."""
     is_dict = isinstance(error, dict)
     message = error.get("message") if is_dict else getattr(error, "message", None)
     if not isinstance(message, str) or not sealed_errors.is_sealed(message):
-        return
+        return None
     original, stack = sealed_errors.open_sealed(encryptor.decrypt, message)
     if is_dict:
         error["message"], error["stack"] = original, stack
     else:
         error.message, error.stack = original, stack
+    return original, stack

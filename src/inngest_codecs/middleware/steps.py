@@ -20,7 +20,7 @@ from typing import Any
 
 from inngest._internal.server_lib import Opcode
 
-from ..errors import CodecError
+from ..errors import PlaintextRefusedError, UnsupportedSDKError
 
 logger = logging.getLogger("inngest_codecs")
 
@@ -36,14 +36,6 @@ CARRIES: dict[Opcode, str] = {
     Opcode.STEP_FAILED: "the error: encrypted with encrypt_errors=True",
 }
 """What each step opcode of the installed SDK carries to Inngest, and what happens to it."""
-
-
-class PlaintextRefusedError(CodecError):
-    """A step would send data Inngest must read in plaintext; refused, nothing was sent."""
-
-
-class UnsupportedSDKError(CodecError):
-    """The installed inngest SDK does not have the shape this middleware guards."""
 
 
 _async_executions: dict[type, bool] = {}
