@@ -119,6 +119,7 @@ SAMPLES: dict[str, tuple[object, str]] = {
     "revoked_tenants": (["gone"], "gone"),
     "revoked_key_ids": (["ab12cd34"], "ab12cd34"),
     "allow_plaintext_ai_infer": (True, "on"),
+    "bind_to_place": (False, "off"),
     "indexes": (
         {"customer": {"from": "data.pii.email", "to": "data.customer_idx", "normalize": ["lower"]}},
         '{"customer": {"from": "data.pii.email", "to": "data.customer_idx", "normalize": "lower"}}',

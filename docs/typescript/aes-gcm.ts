@@ -19,16 +19,23 @@
  *     ],
  *   });
  *
- * Format (docs/format.md): data = base64(version 0x01 || key id (4) || nonce (12)
- * || ciphertext || tag (16)); key = HKDF-SHA256(key bytes, no salt,
- * "inngest-codecs/aes-256-gcm/v1 key", 32); key id = HKDF-SHA256(key bytes, no
- * salt, "inngest-codecs/aes-256-gcm/v1 key id", 4); associated data = version ||
- * key id || strategy. Keys are trimmed like the Inngest middleware trims them.
+ * Format (docs/format.md): data = base64(header || nonce (12) || ciphertext ||
+ * tag (16)); header = version 0x01 || key id (4), or, for a value bound to its
+ * place, version 0x02 || key id (4) || place length (2, big-endian) || place;
+ * key = HKDF-SHA256(key bytes, no salt, "inngest-codecs/aes-256-gcm/v1 key", 32);
+ * key id = HKDF-SHA256(key bytes, no salt, "inngest-codecs/aes-256-gcm/v1 key id",
+ * 4); associated data = header || strategy. Keys are trimmed like the Inngest
+ * middleware trims them.
+ *
+ * The middleware hands a service the value only, never where it is, so this
+ * service writes values bound to no place (version 1) and opens bound ones
+ * (version 2) without checking their place: the check is the Python side's.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 
 export const STRATEGY = "inngest-codecs/aes-256-gcm";
 const VERSION = 1;
+const BOUND_VERSION = 2;
 const HEADER = 5;
 const NONCE = 12;
 const TAG = 16;
@@ -73,18 +80,22 @@ export class AesGcmEncryptionService {
 
   decrypt(data: string): unknown {
     const blob = Buffer.from(data, "base64");
-    if (blob.length < HEADER + NONCE + TAG || blob[0] !== VERSION) {
-      throw new Error("Not an aes-gcm value of format version 1");
+    const bound = blob[0] === BOUND_VERSION && blob.length >= HEADER + 2;
+    const headerSize = bound ? HEADER + 2 + blob.readUInt16BE(HEADER) : HEADER;
+    if (blob.length < headerSize + NONCE + TAG || (blob[0] !== VERSION && !bound)) {
+      throw new Error("Not an aes-gcm value of format version 1 or 2");
     }
-    const header = blob.subarray(0, HEADER);
-    const candidates = this.keys.filter((k) => k.id.equals(header.subarray(1)));
+    const header = blob.subarray(0, headerSize);
+    const keyId = header.subarray(1, HEADER);
+    const candidates = this.keys.filter((k) => k.id.equals(keyId));
     for (const key of candidates) {
       try {
-        const decipher = createDecipheriv("aes-256-gcm", key.secret, blob.subarray(HEADER, HEADER + NONCE));
+        const nonce = blob.subarray(headerSize, headerSize + NONCE);
+        const decipher = createDecipheriv("aes-256-gcm", key.secret, nonce);
         decipher.setAAD(Buffer.concat([header, Buffer.from(STRATEGY, "ascii")]));
         decipher.setAuthTag(blob.subarray(blob.length - TAG));
         const plain = Buffer.concat([
-          decipher.update(blob.subarray(HEADER + NONCE, blob.length - TAG)),
+          decipher.update(blob.subarray(headerSize + NONCE, blob.length - TAG)),
           decipher.final(),
         ]);
         return JSON.parse(plain.toString("utf8"));
@@ -92,6 +103,6 @@ export class AesGcmEncryptionService {
         continue;
       }
     }
-    throw new Error(`No configured key opens this value (key id ${header.subarray(1).toString("hex")})`);
+    throw new Error(`No configured key opens this value (key id ${keyId.toString("hex")})`);
   }
 }

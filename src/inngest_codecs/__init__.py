@@ -20,6 +20,7 @@ from .errors import (
     InputError,
     KeyConfigError,
     KeyRevokedError,
+    MisplacedValueError,
     OffloadError,
     PayloadTooLargeError,
     PlaintextRefusedError,
@@ -37,6 +38,7 @@ from .errors import (
     UnsupportedSDKError,
 )
 from .keys import Key, KeySet
+from .place import Place
 from .registry import (
     CodecInfo,
     available_codecs,
@@ -85,8 +87,10 @@ __all__ = [
     "KeyConfigError",
     "KeyRevokedError",
     "KeySet",
+    "MisplacedValueError",
     "OffloadError",
     "PayloadTooLargeError",
+    "Place",
     "PlaintextRefusedError",
     "PluginWarning",
     "RequestRefusedError",

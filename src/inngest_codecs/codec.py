@@ -37,6 +37,13 @@ The entry-point name must equal ``name``. The contract:
   ends the run then, and retries otherwise, so a missing key can be added.
 - ``encrypt`` raises [`EncryptionError`][inngest_codecs.errors.EncryptionError] when it
   cannot encrypt right now (a key service is down); nothing is sent then.
+- ``binds_associated_data`` is ``True`` for codecs that authenticate a value's
+  place (see `inngest_codecs.place`). Only those are called with the keyword
+  ``associated_data`` (bytes, or ``None`` for no place):
+  ``encrypt(plaintext, associated_data=...)`` writes it into the value, and
+  ``decrypt(ciphertext, associated_data=...)`` refuses a value written for other
+  associated data with [`Codec.misplaced`][] (a value written without any opens
+  anywhere: data from before binding). ``None`` on decrypt checks nothing.
 - Codecs never see JSON or envelopes, and no message they raise contains a
   key, a plaintext or a ciphertext.
 """
@@ -47,8 +54,9 @@ import abc
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from .errors import ConfigError, DecryptionError
+from .errors import ConfigError, DecryptionError, MisplacedValueError
 from .keys import SECRET, Key, KeyKind, KeySet
+from .place import describe
 
 
 class Codec(abc.ABC):
@@ -59,6 +67,7 @@ class Codec(abc.ABC):
     opens: ClassVar[tuple[str, ...]] = ()
     authenticated: ClassVar[bool] = True
     key_kind: ClassVar[KeyKind] = SECRET
+    binds_associated_data: ClassVar[bool] = False
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         if options:
@@ -113,6 +122,12 @@ class Codec(abc.ABC):
             permanent=permanent,
         )
 
+    def misplaced(self, written: bytes, expected: bytes) -> MisplacedValueError:
+        """The error for a value written for ``written`` and opened as ``expected``."""
+        return MisplacedValueError(
+            describe(written), describe(expected), written_data=written, strategy=self.strategy
+        )
+
     @classmethod
     def key_id_of(cls, ciphertext: bytes) -> str | None:
         """The key id a ciphertext names, for formats that carry one (no key needed)."""
@@ -152,3 +167,18 @@ def _unknown_options(codec: type[Codec], given: list[str]) -> str:
         hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
     offered = f"it takes {', '.join(taken)}" if taken else "it takes none"
     return f"codec {codec.name!r} has no option {', '.join(hints)}; {offered}"
+
+
+def encrypt_at(codec: Codec, plaintext: bytes, associated_data: bytes | None) -> bytes:
+    """``codec.encrypt``, bound to ``associated_data`` when the codec carries it."""
+    if associated_data is None or not codec.binds_associated_data:
+        return codec.encrypt(plaintext)
+    return codec.encrypt(plaintext, associated_data=associated_data)  # type: ignore[call-arg]
+
+
+def decrypt_at(opener: object, ciphertext: bytes, associated_data: bytes | None) -> bytes:
+    """``opener.decrypt``, checking ``associated_data`` when the opener carries it."""
+    decrypt: Any = opener.decrypt  # type: ignore[attr-defined]
+    if associated_data is None or not getattr(opener, "binds_associated_data", False):
+        return decrypt(ciphertext)  # type: ignore[no-any-return]
+    return decrypt(ciphertext, associated_data=associated_data)  # type: ignore[no-any-return]

@@ -164,6 +164,12 @@ class EncryptionSettings:
     allow_plaintext_ai_infer: Setting[bool] = Setting(
         "bool", False, "let step.ai.infer send its body and API key to Inngest in plaintext"
     )
+    bind_to_place: Setting[bool] = Setting(
+        "bool",
+        True,
+        "bind each value to its place (event and field, function and step) where the codec "
+        "carries associated data; off while readers without binding still run",
+    )
     indexes: Setting[tuple[BlindIndex, ...]] = Setting(
         "indexes",
         None,

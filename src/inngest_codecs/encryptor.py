@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import envelope, registry, strictjson
-from .codec import Codec
+from .codec import Codec, decrypt_at, encrypt_at
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .errors import (
     CodecError,
@@ -23,6 +23,7 @@ from .errors import (
 )
 from .keys import Key, KeyKind, KeySet, parse_keys
 from .layers import Layers, Opener
+from .place import Place
 
 if TYPE_CHECKING:
     from .offload.store import Store
@@ -31,13 +32,15 @@ DEFAULT_CODEC = "secretbox"
 DEFAULT_EVENT_FIELD = "encrypted"
 _ENVELOPE_FIELDS = frozenset(envelope.FIELDS)
 CACHEABLE_SIZE = 1 << 20
+_Key = tuple[Any, Any, "bytes | None"]
 
 
 class _PlaintextCache:
     """The plaintext bytes of recent envelopes, least recently used first out.
 
-    Keyed by (strategy, base64 data): only the very same ciphertext under the
-    very same label hits. Values larger than ``CACHEABLE_SIZE`` are not kept.
+    Keyed by (strategy, base64 data, place): only the very same ciphertext under
+    the very same label, opened at the very same place, hits. Values larger
+    than ``CACHEABLE_SIZE`` are not kept.
 
     A plain dict in insertion order is the recency list: a hit moves its entry
     to the end, eviction drops the first. Each dict operation is atomic, so
@@ -47,15 +50,15 @@ class _PlaintextCache:
 
     def __init__(self, capacity: int) -> None:
         self._capacity = capacity
-        self._items: dict[tuple[str, str], bytes] = {}
+        self._items: dict[_Key, bytes] = {}
 
-    def get(self, key: tuple[str, str]) -> bytes | None:
+    def get(self, key: _Key) -> bytes | None:
         found = self._items.pop(key, None)
         if found is not None:
             self._items[key] = found
         return found
 
-    def put(self, key: tuple[str, str], plaintext: bytes) -> None:
+    def put(self, key: _Key, plaintext: bytes) -> None:
         if len(plaintext) > CACHEABLE_SIZE:
             return
         items = self._items
@@ -84,21 +87,22 @@ class _Revocable:
     """Opens with the live keys; a value only revoked keys open is refused for good."""
 
     __slots__ = ("dead", "live", "strategy")
+    binds_associated_data = True  # passed to the codecs it holds, which may carry it
 
     def __init__(self, live: Opener | None, dead: Opener | None, strategy: str) -> None:
         self.live, self.dead, self.strategy = live, dead, strategy
 
-    def decrypt(self, ciphertext: bytes) -> bytes:
+    def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
         failure: DecryptionError | None = None
         if self.live is not None:
             try:
-                return self.live.decrypt(ciphertext)
+                return decrypt_at(self.live, ciphertext, associated_data)
             except DecryptionError as error:
                 if error.permanent or self.dead is None:
                     raise
                 failure = error
         try:
-            self.dead.decrypt(ciphertext)  # type: ignore[union-attr]
+            decrypt_at(self.dead, ciphertext, None)
         except DecryptionError:
             if failure is not None:
                 raise failure from None
@@ -239,43 +243,56 @@ class Encryptor:
             self._openers[strategy] = opener
         return opener
 
-    def encrypt(self, value: object, *, compress: bool = True) -> dict[str, Any]:
+    def encrypt(
+        self, value: object, *, compress: bool = True, place: Place | None = None
+    ) -> dict[str, Any]:
         """The envelope holding ``value`` (any JSON value, including ``None``).
 
         ``compress=False`` leaves this one value uncompressed whatever
-        ``compression`` says (see the security model on when to).
+        ``compression`` says (see the security model on when to). With a
+        ``place``, a codec that carries associated data binds the value to it:
+        opened as another place, it is refused ([`MisplacedValueError`][]).
         """
         plaintext = strictjson.dumps(value)
+        bound = None if place is None else place.associated_data
         cache = self._cache
         remembered = plaintext if cache is not None and len(plaintext) <= CACHEABLE_SIZE else None
         if self._layers.writes:
-            sealed = self._layers.seal(plaintext, compress=compress)
+            sealed = self._layers.seal(plaintext, compress=compress, associated_data=bound)
         else:
-            blob = self._codec.encrypt(plaintext)
+            blob = encrypt_at(self._codec, plaintext, bound)
             del plaintext  # a large plaintext is not held while its base64 is written
             sealed = envelope.build(self._codec.strategy, blob)
         if self._mark is not None:
             sealed[envelope.KEY_ID] = self._mark
         if cache is not None and remembered is not None:
-            cache.put(_cache_key(sealed), remembered)
+            cache.put((*_cache_key(sealed), bound), remembered)
         return sealed
 
-    def decrypt(self, value: object) -> object:
-        """The plaintext of an envelope; any other value is returned as it is."""
+    def decrypt(self, value: object, *, place: Place | None = None) -> object:
+        """The plaintext of an envelope; any other value is returned as it is.
+
+        With a ``place``, a value bound to another place is refused
+        ([`MisplacedValueError`][]); values bound to none (written without a place,
+        or before binding existed) open anywhere. Without, nothing is checked.
+        """
         if not envelope.is_envelope(value):
             return value
         envelope.key_hint(value)  # type: ignore[arg-type]  # refuses a malformed hint
-        return strictjson.loads(self._plaintext(value))  # type: ignore[arg-type]
+        bound = None if place is None else place.associated_data
+        return strictjson.loads(self._plaintext(value, bound))  # type: ignore[arg-type]
 
-    def _plaintext(self, sealed: dict[str, Any]) -> bytes:
+    def _plaintext(self, sealed: dict[str, Any], bound: bytes | None = None) -> bytes:
         if self._cache is None:
             strategy, blob = envelope.parse(sealed)
-            return (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
-        key = _cache_key(sealed)
+            return decrypt_at(self._openers.get(strategy) or self._opener(strategy), blob, bound)
+        # The place is part of the key: a plaintext cached at one place never opens at another.
+        key = (*_cache_key(sealed), bound)
         plaintext = self._cache.get(key) if type(key[0]) is str and type(key[1]) is str else None
         if plaintext is None:
             strategy, blob = envelope.parse(sealed)
-            plaintext = (self._openers.get(strategy) or self._opener(strategy)).decrypt(blob)
+            opener = self._openers.get(strategy) or self._opener(strategy)
+            plaintext = decrypt_at(opener, blob, bound)
             self._cache.put(key, plaintext)
         return plaintext
 

@@ -128,6 +128,28 @@ class KeyRevokedError(DecryptionError):
     """The value opens only under a key revoked on purpose (crypto-shredding): final."""
 
 
+class MisplacedValueError(DecryptionError):
+    """An authentic value opened in a place other than the one it was written for.
+
+    Someone moved it (a step's stored output put in another step's place, one
+    event's field copied into another event): refused for good. ``written`` and
+    ``expected`` name both places by their identifiers, never by content.
+    """
+
+    def __init__(
+        self, written: str, expected: str, *, written_data: bytes, strategy: str | None = None
+    ) -> None:
+        super().__init__(
+            f"value written for {written} was opened as {expected}: refused as moved",
+            strategy=strategy,
+            permanent=True,
+        )
+        self.written = written
+        self.expected = expected
+        self.written_data = written_data
+        """The associated data the value was written with (identifiers, no content)."""
+
+
 class InngestAPIError(CodecError):
     """Inngest's REST API could not answer a lookup of a run or an event.
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from . import compression as compressing
 from . import envelope, registry
-from .codec import Codec
+from .codec import Codec, decrypt_at, encrypt_at
 from .errors import ConfigError, DecryptionError
 
 if TYPE_CHECKING:  # the claim check is imported when first used: most services never do
@@ -47,24 +47,29 @@ def split(strategy: str) -> tuple[str, str | None]:
 
 
 class _Decompressing:
+    binds_associated_data = True  # passes it to the codec beneath, which may carry it
+
     def __init__(self, inner: Opener, limit: int, strategy: str) -> None:
         self._inner, self._limit, self._strategy = inner, limit, strategy
 
-    def decrypt(self, ciphertext: bytes) -> bytes:
-        frame = self._inner.decrypt(ciphertext)
+    def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
+        frame = decrypt_at(self._inner, ciphertext, associated_data)
         return compressing.decompress(frame, self._limit, self._strategy)
 
 
 class _Redeeming:
+    binds_associated_data = True  # the reference and its object are bound to one place
+
     def __init__(
         self, inner: Opener, store: Store | None, opener: Callable[[str], Opener], strategy: str
     ) -> None:
         self._inner, self._store, self._opener, self._strategy = inner, store, opener, strategy
 
-    def decrypt(self, ciphertext: bytes) -> bytes:
+    def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
         from .offload import claim
 
-        reference = claim.Reference.from_bytes(self._inner.decrypt(ciphertext), self._strategy)
+        opened = decrypt_at(self._inner, ciphertext, associated_data)
+        reference = claim.Reference.from_bytes(opened, self._strategy)
         if reference.strategy.endswith(OFFLOADED):
             raise DecryptionError(
                 "a claim check refers to another claim check",
@@ -72,7 +77,7 @@ class _Redeeming:
                 permanent=True,
             )
         blob = claim.redeem(self._store, reference)
-        return self._opener(reference.strategy).decrypt(blob)
+        return decrypt_at(self._opener(reference.strategy), blob, associated_data)
 
 
 class Layers:
@@ -105,22 +110,27 @@ class Layers:
         self.writes = self._compression is not None or offload_over is not None
         """Whether `seal` does anything the codec alone would not."""
 
-    def seal(self, plaintext: bytes, *, compress: bool = True) -> dict[str, Any]:
+    def seal(
+        self, plaintext: bytes, *, compress: bool = True, associated_data: bytes | None = None
+    ) -> dict[str, Any]:
         """The envelope of ``plaintext``: compressed when that is on and saves bytes,
-        claim-checked when the envelope would be larger than ``offload_over``."""
+        claim-checked when the envelope would be larger than ``offload_over``. The
+        value, and a claim check's reference and object, are bound to ``associated_data``
+        when the codec carries it."""
         codec, strategy = self._codec, self._codec.strategy
         if compress and self._compression is not None:
             frame = compressing.compress(plaintext)
             if frame is not None:
                 plaintext, strategy = frame, strategy + compressing.SUFFIX
-        blob = codec.encrypt(plaintext)
+        blob = encrypt_at(codec, plaintext, associated_data)
         if self._offload is not None:
             over, store = self._offload
             if envelope.size(strategy, envelope.base64_length(len(blob))) > over:
                 from .offload import claim
 
                 reference = claim.check_in(store, blob, strategy)
-                blob, strategy = codec.encrypt(reference.to_bytes()), codec.strategy + OFFLOADED
+                blob = encrypt_at(codec, reference.to_bytes(), associated_data)
+                strategy = codec.strategy + OFFLOADED
         return envelope.build(strategy, blob)
 
     def opener(self, strategy: str, opener: Callable[[str], Opener]) -> Opener | None:

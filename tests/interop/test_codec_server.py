@@ -13,7 +13,7 @@ from inngest_codecs import Encryptor
 from inngest_codecs.codecs.aesgcm import STRATEGY as AES_GCM
 from inngest_codecs.codecs.secretbox import SecretBoxCodec
 
-from ..server.conftest import codec_server
+from ..server.conftest import AUTH, codec_server
 from .conftest import Bridge
 
 pytestmark = pytest.mark.slow
@@ -46,7 +46,7 @@ def test_a_document_from_typescript_and_python_peers_decodes(node: Bridge) -> No
         response = httpx.post(
             f"{server.url}/decode",
             content=json.dumps(document),
-            headers={"content-type": "application/json"},
+            headers={"content-type": "application/json", **AUTH},
         )
     assert response.status_code == 200, response.text
     body = response.json()

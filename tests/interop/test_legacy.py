@@ -38,7 +38,7 @@ def test_crypto_js_output_opens(node: Bridge, value: Any, with_strategy: bool) -
 @pytest.mark.parametrize("value", VALUES, ids=repr)
 @pytest.mark.parametrize("v0", [False, True], ids=["inngest-aes", "v0"])
 def test_our_legacy_output_opens_in_crypto_js(node: Bridge, value: Any, v0: bool) -> None:
-    envelope = Encryptor("legacy key", codec="legacy-aes", v0=v0).encrypt(value)
+    envelope = Encryptor("legacy key", codec="legacy-aes", codec_options={"v0": v0}).encrypt(value)
     assert (STRATEGY in envelope) is not v0
     assert base64.b64decode(envelope[DATA]).startswith(b"Salted__")
     assert node.call("cryptojs.decrypt", keys=["legacy key"], data=envelope[DATA]) == value

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from inngest_codecs import DecryptionError, Encryptor
+from inngest_codecs import DecryptionError, Encryptor, Place
 from inngest_codecs.envelope import build
 
 from .conftest import Bridge, NodeError
@@ -58,6 +58,19 @@ def test_typescript_encrypts_python_decrypts(node: Bridge, codec: str, value: An
         Encryptor("interop key", codec=codec).decrypt(build(strategy, base64.b64decode(data)))
         == value
     )
+
+
+@pytest.mark.parametrize("value", VALUES[-3:], ids=lambda v: json.dumps(v)[:30])
+def test_typescript_opens_values_python_bound_to_their_place(node: Bridge, value: Any) -> None:
+    """The TypeScript service is told no place, so it opens a bound value without a check."""
+    place = Place(("event", "shop/checkout"), ("field", "encrypted"))
+    sealed = Encryptor("interop key", codec="aes-gcm").encrypt(value, place=place)
+    assert base64.b64decode(sealed["data"])[0] == 2
+    assert node.call("aesgcm.decrypt", keys=["interop key"], data=_blob(sealed)) == value
+    altered = bytearray(base64.b64decode(sealed["data"]))
+    altered[10] ^= 1  # inside the place: the tag covers it on this side too
+    with pytest.raises(NodeError):
+        node.call("aesgcm.decrypt", keys=["interop key"], data=base64.b64encode(altered).decode())
 
 
 @pytest.mark.parametrize("codec", sorted(TS))

@@ -187,9 +187,9 @@ def test_malformed_values_fail_permanently_and_unknown_versions_do_not(kms_key: 
     data = blob(sealed)
     assert refused(encryptor, with_blob(sealed, data[:20])).permanent
     assert refused(encryptor, with_blob(sealed, data[:1] + b"\xff\xff" + data[3:])).permanent
-    newer = refused(encryptor, with_blob(sealed, b"\x02" + data[1:]))
+    newer = refused(encryptor, with_blob(sealed, b"\x03" + data[1:]))
     assert not newer.permanent
-    assert "unsupported aws-kms format version 2" in str(newer)
+    assert "unsupported aws-kms format version 3" in str(newer)
 
 
 SECRET_LIKE = "hunter2-correct-horse-battery-staple"

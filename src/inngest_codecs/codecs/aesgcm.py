@@ -1,10 +1,19 @@
 """AES-256-GCM from ``cryptography``, with a key id so decryption picks its key at once.
 
-Byte layout of the ciphertext (format version 1; ``docs/format.md`` is the spec):
+Byte layout of the ciphertext (``docs/format.md`` is the spec). Version 1, a value
+bound to no place:
 
 ```text
 version (1 byte, 0x01) || key id (4 bytes) || nonce (12 bytes)
     || GCM ciphertext || tag (16 bytes)
+```
+
+Version 2, a value bound to its place (the associated data the caller gives,
+stored so a refusal can name where the value belongs):
+
+```text
+version (1 byte, 0x02) || key id (4 bytes) || len(place) (2 bytes, big-endian) || place
+    || nonce (12 bytes) || GCM ciphertext || tag (16 bytes)
 ```
 
 Derivation from a key's bytes (UTF-8 of a key string, or raw bytes), both
@@ -15,8 +24,9 @@ encryption key = HKDF(ikm, info=b"inngest-codecs/aes-256-gcm/v1 key",    length=
 key id         = HKDF(ikm, info=b"inngest-codecs/aes-256-gcm/v1 key id", length=4)
 ```
 
-The associated data is ``version || key id || strategy`` (the strategy as
-ASCII), so none of them can be changed without the tag failing.
+The GCM associated data is the header (every byte before the nonce) followed by
+the strategy as ASCII, so none of them, nor the place, can be changed without
+the tag failing. Both versions use the same derived keys.
 """
 
 from __future__ import annotations
@@ -30,11 +40,14 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..codec import Codec
-from ..errors import DecryptionError
+from ..errors import DecryptionError, EncodingError
 from ..keys import Key, KeySet
 
 STRATEGY = "inngest-codecs/aes-256-gcm"
 VERSION = 1
+BOUND_VERSION = 2
+"""Format version of a value bound to its place (associated data in the header)."""
+MAX_PLACE_SIZE = 0xFFFF
 KEY_ID_SIZE = 4
 NONCE_SIZE = 12
 TAG_SIZE = 16
@@ -43,6 +56,7 @@ _MIN_SIZE = HEADER_SIZE + NONCE_SIZE + TAG_SIZE
 _KEY_INFO = b"inngest-codecs/aes-256-gcm/v1 key"
 _KEY_ID_INFO = b"inngest-codecs/aes-256-gcm/v1 key id"
 _STRATEGY_BYTES = STRATEGY.encode("ascii")
+_BOUND = bytes([BOUND_VERSION])
 # Below this size, slicing copies less than making memoryviews costs.
 _VIEW_THRESHOLD = 4096
 
@@ -65,10 +79,11 @@ class AesGcmCodec(Codec):
 
     name = "aes-gcm"
     strategy = STRATEGY
+    binds_associated_data = True
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         super().__init__(keys, **options)
-        # header (version and key id) -> (associated data, the keys with that id)
+        # header (version 1 and key id) -> (associated data, the keys with that id)
         self._by_header: dict[bytes, tuple[bytes, tuple[AESGCM, ...]]] = {}
         ids = []
         for key in keys.decryption_keys:
@@ -92,23 +107,54 @@ class AesGcmCodec(Codec):
 
     @classmethod
     def key_id_of(cls, ciphertext: bytes) -> str | None:
-        if len(ciphertext) < HEADER_SIZE or ciphertext[0] != VERSION:
+        if len(ciphertext) < HEADER_SIZE or ciphertext[0] not in (VERSION, BOUND_VERSION):
             return None
         return ciphertext[1:HEADER_SIZE].hex()
 
-    def encrypt(self, plaintext: bytes) -> bytes:
+    def encrypt(self, plaintext: bytes, associated_data: bytes | None = None) -> bytes:
         nonce = os.urandom(NONCE_SIZE)
-        return self._header + nonce + self._encryption.encrypt(nonce, plaintext, self._aad)
+        if associated_data is None:
+            return self._header + nonce + self._encryption.encrypt(nonce, plaintext, self._aad)
+        if len(associated_data) > MAX_PLACE_SIZE:
+            raise EncodingError(f"associated data longer than {MAX_PLACE_SIZE} bytes")
+        header = (
+            bytes([BOUND_VERSION])
+            + self._header[1:]
+            + len(associated_data).to_bytes(2, "big")
+            + associated_data
+        )
+        sealed = self._encryption.encrypt(nonce, plaintext, header + _STRATEGY_BYTES)
+        return header + nonce + sealed
 
-    def decrypt(self, ciphertext: bytes) -> bytes:
+    def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
+        if ciphertext[:1] == _BOUND:
+            return self._decrypt_bound(ciphertext, associated_data)
         found = self._by_header.get(ciphertext[:HEADER_SIZE])
         if found is None or len(ciphertext) < _MIN_SIZE:
             raise self._unopenable(ciphertext)
         aad, candidates = found
+        return self._open(ciphertext, HEADER_SIZE, aad, candidates)
+
+    def _decrypt_bound(self, ciphertext: bytes, expected: bytes | None) -> bytes:
+        size = int.from_bytes(ciphertext[HEADER_SIZE : HEADER_SIZE + 2], "big")
+        end = HEADER_SIZE + 2 + size
+        found = self._by_header.get(bytes([VERSION]) + ciphertext[1:HEADER_SIZE])
+        if found is None or len(ciphertext) < end + NONCE_SIZE + TAG_SIZE:
+            raise self._unopenable(ciphertext, end - HEADER_SIZE)
+        header = bytes(ciphertext[:end])
+        plaintext = self._open(ciphertext, end, header + _STRATEGY_BYTES, found[1])
+        written = header[HEADER_SIZE + 2 :]
+        if expected is not None and written != expected:
+            raise self.misplaced(written, expected)
+        return plaintext
+
+    def _open(
+        self, ciphertext: bytes, start: int, aad: bytes, candidates: tuple[AESGCM, ...]
+    ) -> bytes:
         # A large ciphertext is sliced through a view, without copying it.
         body = memoryview(ciphertext) if len(ciphertext) > _VIEW_THRESHOLD else ciphertext
-        nonce = body[HEADER_SIZE : HEADER_SIZE + NONCE_SIZE]
-        sealed = body[HEADER_SIZE + NONCE_SIZE :]
+        nonce = body[start : start + NONCE_SIZE]
+        sealed = body[start + NONCE_SIZE :]
         for aead in candidates:
             try:
                 return aead.decrypt(nonce, sealed, aad)
@@ -118,10 +164,10 @@ class AesGcmCodec(Codec):
             "the value was altered (its key id matches a configured key)", permanent=True
         )
 
-    def _unopenable(self, ciphertext: bytes) -> DecryptionError:
-        if len(ciphertext) < _MIN_SIZE:
+    def _unopenable(self, ciphertext: bytes, extra: int = 0) -> DecryptionError:
+        if len(ciphertext) < _MIN_SIZE + extra:
             return self.failure("ciphertext is too short for aes-gcm", permanent=True)
-        if ciphertext[0] != VERSION:
+        if ciphertext[0] not in (VERSION, BOUND_VERSION):
             return self.failure(f"unsupported aes-gcm format version {ciphertext[0]}")
         key_id = ciphertext[1:HEADER_SIZE].hex()
         return self.failure(f"written under key id {key_id}, which is not configured")

@@ -14,6 +14,7 @@ from typing import Any
 from .. import envelope
 from ..encryptor import DEFAULT_EVENT_FIELD, Encryptor
 from ..errors import EncodingError
+from ..place import Place
 
 OpenValue = Callable[[Any, "str | None"], Any]
 """Opens one envelope found under a field name (None: the whole data)."""
@@ -25,6 +26,7 @@ def seal_fields(
     fields: str | Sequence[str] = DEFAULT_EVENT_FIELD,
     *,
     compress: bool = True,
+    place: Callable[[str], Place | None] | None = None,
 ) -> dict[str, Any]:
     """``data`` with ``data[field]`` (or each of several fields) encrypted; others stay plain.
 
@@ -32,12 +34,14 @@ def seal_fields(
     A value that only looks like one (``"__ENCRYPTED__": true`` beside other
     data, or ciphertext no configured key opens) is encrypted like any other.
     ``compress=False`` keeps these fields uncompressed whatever the setting.
+    ``place(name)`` gives the place each field is bound to.
     """
     names = (fields,) if isinstance(fields, str) else fields
     sealed = dict(data)
     for name in names:
         if name in sealed and not encryptor.opens(sealed[name]):
-            sealed[name] = encryptor.encrypt(sealed[name], compress=compress)
+            where = None if place is None else place(name)
+            sealed[name] = encryptor.encrypt(sealed[name], compress=compress, place=where)
     return sealed
 
 

@@ -21,13 +21,15 @@ SDK's paths no hook sees) and `binding` (settings to factories).
 from __future__ import annotations
 
 import typing
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import inngest
 
 from ..errors import CodecError
+from ..place import Place
 from ..tenants import tenant_of
-from . import forwarding, realtime, remote_state, steps, tenancy
+from . import forwarding, places, realtime, remote_state, steps, tenancy
 from .binding import Factory, FactoryMethods
 from .failures import run_error
 from .indexing import IndexedRunState
@@ -64,6 +66,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._tenant: str | None = None
         self._function_id = ""
         self._entry: object | None = None
+        self._places: places.RunPlaces | None = None
 
     def before_send_events(self, events: list[inngest.Event]) -> None:
         if self._settings.decrypt_only:
@@ -98,6 +101,13 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             self._run_encryptor = encryptor = self._tenants.for_tenant(self._tenant)
         except CodecError as error:
             raise run_error(error) from None
+        execution = getattr(getattr(ctx, "step", None), "_execution", None)
+        self._places = run_places = places.RunPlaces(
+            function.id,
+            self._tenant,
+            bind=settings.bind_to_place,
+            target=getattr(execution, "_target_hashed_id", None),
+        )
         state = IndexedRunState(
             encryptor,
             self._fields,
@@ -105,12 +115,20 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             plain=settings.plain_fields,
             tenant_field=tenancy.tenant_field(settings.tenant_from),
             indexer=self._indexer,
+            event_places=self._written_places,
         )
-        opener = Opener(encryptor, settings.on_decryption_failure, state)  # type: ignore[arg-type]
+        opener = Opener(
+            encryptor,
+            settings.on_decryption_failure,  # type: ignore[arg-type]
+            state,
+            run_places,
+            lambda event: self._event_places(event, invoked=function.id),
+        )
         opener.memos(memos)
         opener.events(ctx)
         tenancy.uncarry(ctx.event)
         if settings.decrypt_only:
+            steps.install(ctx, _checking(run_places, None))
             return
         steps.warn_about_expressions(function, self._fields)
         guard = steps.StepGuard(
@@ -118,7 +136,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             allow_plaintext_ai_infer=settings.allow_plaintext_ai_infer,
             fields=self._fields,
         )
-        steps.install(ctx, guard)
+        steps.install(ctx, _checking(run_places, guard))
         self._entry = forwarding.enter(state)
 
     def transform_output(self, result: inngest.TransformOutputResult) -> None:
@@ -130,15 +148,18 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         )
         try:
             # None carries nothing, and is what planned, sleeping and waiting steps report.
+            place = self._output_place(result.step)
             if result.has_output() and result.output is not None:
                 plain = result.output
                 remote_state.check_output(plain)
-                result.output = self._run_encryptor.encrypt(plain, compress=compress)
+                result.output = self._run_encryptor.encrypt(plain, compress=compress, place=place)
                 self._sizes.output(result.step, result.output, plain)
             if result.error is not None and self._settings.encrypt_errors:
                 from .sealing import seal  # only when errors are encrypted
 
-                result.error = seal(result.error, self._run_encryptor, compress=compress)
+                result.error = seal(
+                    result.error, self._run_encryptor, compress=compress, place=place
+                )
         except CodecError as error:
             raise run_error(error) from None
 
@@ -148,7 +169,11 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             self._entry = None
 
     def _seal(
-        self, data: Any, states: tuple[forwarding.RunState, ...], event: object
+        self,
+        data: Any,
+        states: tuple[forwarding.RunState, ...],
+        event: object,
+        invoked: str | None = None,
     ) -> dict[str, Any]:
         """Seal event data under the key of the tenant the event names, else of the run, and
         add the tags of its blind indexes (plain by design)."""
@@ -157,15 +182,35 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             encryptor = self._tenants.for_tenant(tenant)
         else:
             encryptor = states[-1].encryptor if states else self._tenants.default
+        place = self._written_places(event, invoked)
         sealed = forwarding.seal_event_data(
-            data, states, encryptor, self._fields, self._uncompressed
+            data, states, encryptor, self._fields, self._uncompressed, place
         )
         return self._indexer.write(sealed, data, encryptor)
 
-    def _seal_payload(self, data: Any) -> dict[str, Any]:
+    def _event_places(
+        self, event: object, invoked: str | None = None
+    ) -> Callable[[str | None], Place]:
+        """The place of each field of ``event`` (``invoked``: the function an invoke calls)."""
+        name = event.get("name") if isinstance(event, Mapping) else getattr(event, "name", None)
+        return places.of_event(name, tenant_of(event, self._settings.tenant_from), invoked)
+
+    def _written_places(
+        self, event: object, invoked: str | None = None
+    ) -> Callable[[str], Place | None] | None:
+        """`_event_places` for sending, ``None`` when values are not bound on writing."""
+        return self._event_places(event, invoked) if self._settings.bind_to_place else None
+
+    def _output_place(self, step: Any) -> Place | None:
+        if self._places is None or not self._settings.bind_to_place:
+            return None
+        return self._places.output_of(None if step is None else step.id)
+
+    def _seal_payload(self, data: Any, invoked: str | None) -> dict[str, Any]:
         try:
             named = tenant_of({"data": data}, self._settings.tenant_from)
-            sealed = self._seal(data, forwarding.active(), {"data": data})
+            event = {"name": INVOKED_EVENT, "data": data}
+            sealed = self._seal(data, forwarding.active(), event, invoked)
             sealed = tenancy.carry(sealed, named or self._tenant)
             self._sizes.event(INVOKED_EVENT, {"name": INVOKED_EVENT, "data": sealed}, data)
         except CodecError as error:
@@ -174,3 +219,17 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
 
     def __repr__(self) -> str:
         return f"<EncryptionMiddleware {self._settings!r}>"
+
+
+def _checking(run_places: places.RunPlaces, guard: steps.StepGuard | None) -> Callable[[Any], None]:
+    """The step guard: the places check (a moved invoke result ends the run), then ``guard``."""
+
+    def check(step_info: Any) -> None:
+        try:
+            run_places.check_step(step_info)
+        except CodecError as error:
+            raise run_error(error) from None
+        if guard is not None:
+            guard(step_info)
+
+    return check

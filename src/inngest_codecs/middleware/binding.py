@@ -65,8 +65,10 @@ class RunSends(inngest.MiddlewareSync):
     def before_send_events(self, events: list[inngest.Event]) -> None:
         states = [state for state in forwarding.active() if state.function_level]
         if states:
+            places = states[-1].event_places
             for event in events:
-                sealed = forwarding.seal_event_data(event.data, states)
+                place = None if places is None else places(event)
+                sealed = forwarding.seal_event_data(event.data, states, place=place)
                 event.data = indexing.write_tags(sealed, event.data, states)
 
 

@@ -34,13 +34,14 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from inngest._internal.execution_lib import get_step_context
 
 from ..encryptor import Encryptor
 from ..for_inngest import events
+from ..place import Place
 
 ALL_PLAIN = "*"
 """In ``plain_fields``: every field is plain unless it holds a value the run opened."""
@@ -54,6 +55,7 @@ class RunState:
         "_roots",
         "arrived",
         "encryptor",
+        "event_places",
         "fields",
         "function_level",
         "plain",
@@ -68,8 +70,10 @@ class RunState:
         function_level: bool,
         plain: Iterable[str] = (),
         tenant_field: str | None = None,
+        event_places: Callable[[object], Callable[[str], Place | None] | None] | None = None,
     ) -> None:
         self.encryptor = encryptor
+        self.event_places = event_places  # the place each field of a sent event is bound to
         self.fields = fields
         self.function_level = function_level
         self.plain = frozenset(plain)
@@ -187,31 +191,37 @@ def seal_event_data(
     encryptor: Encryptor | None = None,
     fields: tuple[str, ...] = (),
     uncompressed: frozenset[str] = frozenset(),
+    place: Callable[[str], Place | None] | None = None,
 ) -> dict[str, Any]:
     """``data`` with every field the rules above select encrypted.
 
     ``encryptor`` and ``fields`` are the sending middleware's own; each run
     state encrypts what it selects with its own encryptor. Fields named in
-    ``uncompressed`` are never compressed.
+    ``uncompressed`` are never compressed. ``place(field)`` binds each field to
+    its place in the event.
     """
     sealed = dict(data)
     done: set[str] = set()
     if encryptor is not None and fields:
-        sealed = _encrypt(encryptor, sealed, fields, uncompressed)
+        sealed = _encrypt(encryptor, sealed, fields, uncompressed, place)
         done.update(fields)
     for state in states:
         extra = [name for name in state.fields_to_seal(data) if name not in done]
         if extra:
-            sealed = _encrypt(state.encryptor, sealed, extra, uncompressed)
+            sealed = _encrypt(state.encryptor, sealed, extra, uncompressed, place)
             done.update(extra)
     return sealed
 
 
 def _encrypt(
-    encryptor: Encryptor, data: dict[str, Any], names: Sequence[str], uncompressed: frozenset[str]
+    encryptor: Encryptor,
+    data: dict[str, Any],
+    names: Sequence[str],
+    uncompressed: frozenset[str],
+    place: Callable[[str], Place | None] | None,
 ) -> dict[str, Any]:
     plain = [name for name in names if name in uncompressed]
     rest = [name for name in names if name not in uncompressed]
     if plain:
-        data = events.seal_fields(encryptor, data, plain, compress=False)
-    return events.seal_fields(encryptor, data, rest) if rest else data
+        data = events.seal_fields(encryptor, data, plain, compress=False, place=place)
+    return events.seal_fields(encryptor, data, rest, place=place) if rest else data

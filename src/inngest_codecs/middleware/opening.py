@@ -7,17 +7,23 @@ leave the run in plaintext later.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeGuard
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeGuard, TypeVar
 
 import inngest
 
 from .. import envelope
 from ..encryptor import Encryptor
-from ..errors import CodecError, EncodingError
+from ..errors import CodecError, EncodingError, MisplacedValueError, UnsupportedSDKError
 from ..for_inngest import events
+from ..place import Place
+from . import places
 from .failures import DecryptionFailurePolicy, kept, run_error
 from .forwarding import RunState
+from .places import RunPlaces
+
+_T = TypeVar("_T")
 
 FAILURE_EVENTS = ("inngest/function.failed", "inngest/function.finished")
 """System events that carry the original event (``data.event``) and error (``data.error``)."""
@@ -29,19 +35,32 @@ def _is_event(value: object) -> TypeGuard[dict[str, Any]]:
 
 
 class Opener:
-    """Opens values for one request, under one failure policy, noting them in a run state."""
+    """Opens values for one request, under one failure policy, noting them in a run state.
+
+    Each value is opened at its place (`places`): ``event_places(event)`` gives
+    the place of each field of an event.
+    """
 
     def __init__(
-        self, encryptor: Encryptor, policy: DecryptionFailurePolicy, state: RunState
+        self,
+        encryptor: Encryptor,
+        policy: DecryptionFailurePolicy,
+        state: RunState,
+        places: RunPlaces,
+        event_places: Callable[[object], Callable[[str | None], Place]],
     ) -> None:
         self._encryptor = encryptor
         self._policy = policy
         self._state = state
+        self._places = places
+        self._event_places = event_places
 
-    def value(self, value: Any, where: str, name: str | None = None) -> Any:
+    def value(
+        self, value: Any, where: str, name: str | None = None, place: Place | None = None
+    ) -> Any:
         """``value`` opened when it is an envelope; noted as opened either way it opens."""
         try:
-            opened = self._encryptor.decrypt(value)
+            opened = self._encryptor.decrypt(value, place=place)
         except CodecError as error:
             return self._unopened(error, value, where)
         self._state.note(opened, name)
@@ -53,11 +72,13 @@ class Opener:
             return value
         raise run_error(error, self._policy) from None
 
-    def event_data(self, data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    def event_data(self, data: Mapping[str, Any], where: str, event: object) -> dict[str, Any]:
         """Event data with every field holding an envelope opened, or its whole envelope."""
+        place_of = self._event_places(event)
 
         def open_value(value: Any, name: str | None) -> Any:
-            opened = self.value(value, where if name is None else f"{where}.{name}", name)
+            label = where if name is None else f"{where}.{name}"
+            opened = self.value(value, label, name, place_of(name))
             if name is None and isinstance(opened, dict) and opened is not value:
                 for field in opened:  # the fields of a whole-data envelope arrived encrypted
                     self._state.note(opened[field], field)
@@ -68,11 +89,11 @@ class Opener:
         except EncodingError as error:
             raise run_error(error) from None
 
-    def error(self, error: Any, where: str) -> None:
+    def error(self, error: Any, where: str, place: Place | None = None) -> None:
         try:
             from .sealing import open_error  # only when an error comes back
 
-            opened = open_error(error, self._encryptor)
+            opened = self._at(lambda at: open_error(error, self._encryptor, at), place)
         except CodecError as failure:
             if self._policy == "keep":
                 kept(failure, where)
@@ -87,20 +108,41 @@ class Opener:
         Every request of a run opens every memoized step again, so the common
         case (a step output in an envelope) takes the shortest path.
         """
-        decrypt, note = self._encryptor.decrypt, self._state.note
-        for memo in memos.values():
+        decrypt, note, places = self._encryptor.decrypt, self._state.note, self._places
+        for hashed_id, memo in _by_step_id(memos):
             data = memo.data
             if type(data) is dict and data.get(envelope.MARKER) is True:
                 try:
-                    memo.data = opened = decrypt(data)
+                    memo.data = opened = self._at(
+                        functools.partial(_decrypt_at, decrypt, data),
+                        places.step(hashed_id),
+                        hashed_id,
+                    )
                 except CodecError as error:
                     memo.data = self._unopened(error, data, "a memoized step output")
                 else:
                     note(opened)
             elif _is_event(data):
-                memo.data = {**data, "data": self.event_data(data["data"], "a waited-for event")}
+                if _holds_envelopes(data["data"]):  # bound to its event: a wait must read it
+                    places.waited_for(hashed_id, str(data["name"]))
+                opened_data = self.event_data(data["data"], "a waited-for event", data)
+                memo.data = {**data, "data": opened_data}
             if memo.error is not None:
-                self.error(memo.error, "a memoized step error")
+                self.error(memo.error, "a memoized step error", places.step(hashed_id))
+
+    def _at(
+        self, open_at: Callable[[Place | None], _T], place: Place | None, step: str | None = None
+    ) -> _T:
+        """``open_at(place)``; for a memo refused at its step, at the function it may have
+        invoked (`RunPlaces.invoke_result`), which its step must then invoke."""
+        try:
+            return open_at(place)
+        except MisplacedValueError as error:
+            step = step if step is not None else _step_of(place)
+            invoked = None if step is None else self._places.invoke_result(step, error)
+            if invoked is None:
+                raise
+            return open_at(invoked)
 
     def events(self, ctx: inngest.Context | inngest.ContextSync) -> None:
         """Open the data of the triggering events (a batch shares objects with ``ctx.event``)."""
@@ -109,13 +151,41 @@ class Opener:
             if id(event) in seen:
                 continue
             seen.add(id(event))
-            event.data = self.event_data(event.data, "event data")
+            event.data = self.event_data(event.data, "event data", event)
             if event.name in FAILURE_EVENTS:
                 self._failure_event(event.data)
 
     def _failure_event(self, data: Mapping[str, Any]) -> None:
         original = data.get("event")
         if _is_event(original):
-            original["data"] = self.event_data(original["data"], "the original event's data")
+            where = "the original event's data"
+            original["data"] = self.event_data(original["data"], where, original)
         if isinstance(data.get("error"), dict):
-            self.error(data["error"], "the function's error")
+            failed = data.get("function_id")  # where the error was sealed; unchecked without
+            tenant = self._places.tenant
+            place = places.function_output(failed, tenant) if isinstance(failed, str) else None
+            self.error(data["error"], "the function's error", place)
+
+
+def _by_step_id(memos: inngest.StepMemos) -> Iterable[tuple[str, Any]]:
+    """``(step id as Inngest stores it, memo)``: the SDK keeps memos by hashed id."""
+    by_id = getattr(memos, "_memos", None)
+    if not isinstance(by_id, dict):
+        raise UnsupportedSDKError(
+            "this inngest SDK version does not keep memos by step id: inngest-codecs cannot "
+            "bind step outputs to their steps; install a supported version (inngest>=0.5,<0.6)"
+        )
+    return by_id.items()
+
+
+def _holds_envelopes(data: Mapping[str, Any]) -> bool:
+    is_envelope = envelope.is_envelope
+    return is_envelope(data) or any(is_envelope(value) for value in data.values())
+
+
+def _decrypt_at(decrypt: Callable[..., Any], value: object, place: Place | None) -> Any:
+    return decrypt(value, place=place)
+
+
+def _step_of(place: Place | None) -> str | None:
+    return None if place is None else dict(place.parts).get("step")

@@ -20,6 +20,7 @@ from inngest._internal import server_lib, transforms
 from ..encryptor import Encryptor
 from ..errors import CodecError
 from ..for_inngest import sealed_errors
+from ..place import Place
 from .failures import CodecFailureError
 
 
@@ -78,7 +79,9 @@ def _as_reported(error: Exception) -> tuple[str, str, str | None, server_lib.Err
     )
 
 
-def seal(error: Exception, encryptor: Encryptor, *, compress: bool = True) -> Exception:
+def seal(
+    error: Exception, encryptor: Encryptor, *, compress: bool = True, place: Place | None = None
+) -> Exception:
     """``error`` with its message and stack encrypted; this package's own errors stay as
     they are, since their messages never hold data and an operator must read them.
 
@@ -87,9 +90,8 @@ def seal(error: Exception, encryptor: Encryptor, *, compress: bool = True) -> Ex
     if isinstance(error, (CodecError, CodecFailureError, SealedError)):
         return error
     name, message, stack, code = _as_reported(error)
-    sealed_message, sealed_stack = sealed_errors.seal(
-        functools.partial(encryptor.encrypt, compress=compress), message, stack
-    )
+    encrypt = functools.partial(encryptor.encrypt, compress=compress, place=place)
+    sealed_message, sealed_stack = sealed_errors.seal(encrypt, message, stack)
     quiet = bool(getattr(error, "quiet", False))
     if isinstance(error, inngest.RetryAfterError):
         return SealedRetryAfterError(
@@ -105,14 +107,17 @@ def seal(error: Exception, encryptor: Encryptor, *, compress: bool = True) -> Ex
     )
 
 
-def open_error(error: Any, encryptor: Encryptor) -> tuple[str, str | None] | None:
+def open_error(
+    error: Any, encryptor: Encryptor, place: Place | None = None
+) -> tuple[str, str | None] | None:
     """Restore, in place, the message and stack of a memoized or reported error object;
     returns them when they were sealed."""
     is_dict = isinstance(error, dict)
     message = error.get("message") if is_dict else getattr(error, "message", None)
     if not isinstance(message, str) or not sealed_errors.is_sealed(message):
         return None
-    original, stack = sealed_errors.open_sealed(encryptor.decrypt, message)
+    decrypt = functools.partial(encryptor.decrypt, place=place)
+    original, stack = sealed_errors.open_sealed(decrypt, message)
     if is_dict:
         error["message"], error["stack"] = original, stack
     else:

@@ -79,7 +79,7 @@ class StepGuard:
 
     def __init__(
         self,
-        seal_payload: Callable[[Mapping[str, Any]], dict[str, Any]],
+        seal_payload: Callable[[Mapping[str, Any], str | None], dict[str, Any]],
         *,
         allow_plaintext_ai_infer: bool,
         fields: tuple[str, ...],
@@ -100,7 +100,10 @@ class StepGuard:
         if op is Opcode.INVOKE and isinstance(opts, dict):
             payload = opts.get("payload")
             if isinstance(payload, dict) and isinstance(payload.get("data"), Mapping):
-                opts["payload"] = {**payload, "data": self._seal_payload(payload["data"])}
+                invoked = opts.get("function_id")
+                invoked = invoked if isinstance(invoked, str) else None
+                sealed = self._seal_payload(payload["data"], invoked)
+                opts["payload"] = {**payload, "data": sealed}
         elif op is Opcode.AI_GATEWAY and not self._allow_ai:
             raise PlaintextRefusedError(
                 f"step.ai.infer ({step_info.display_name!r}) sends its request body and the "

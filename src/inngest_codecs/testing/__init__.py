@@ -28,6 +28,7 @@ from .serving import (
 )
 from .signing import call_request, sign
 from .standin import StandIn
+from .storage import stored_step_id
 
 __all__ = [
     "Exchange",
@@ -44,4 +45,5 @@ __all__ = [
     "serve_flask",
     "serve_tornado",
     "sign",
+    "stored_step_id",
 ]

@@ -42,8 +42,9 @@ import pytest
 
 from .. import registry
 from ..codec import Codec
-from ..errors import DecryptionError
+from ..errors import DecryptionError, MisplacedValueError
 from ..keys import KeyInput, KeySet
+from ..place import Place
 from . import evidence
 
 _MARKER = b"codec-contract-plaintext-marker-7d1f"
@@ -203,6 +204,29 @@ class CodecContract:
                     evidence.flip(sealed, bit),
                     f"bit {bit} of a {len(sealed)}-byte ciphertext",
                 )
+
+    def test_associated_data_binds_the_value(self) -> None:
+        """For codecs that declare ``binds_associated_data``: opened only with the same place."""
+        if not self.codec_class.binds_associated_data:
+            pytest.skip("binds_associated_data = False: values are bound to no place")
+        rng = self._rng("associated data")
+        codec = self.make_codec(self.new_key())
+        here = Place(("function", "app-fn"), ("step", "a")).associated_data
+        there = Place(("function", "app-fn"), ("step", "b")).associated_data
+        plaintext = self.sample_plaintext(48, rng)
+        sealed = codec.encrypt(plaintext, associated_data=here)  # type: ignore[call-arg]
+        decrypt: Any = codec.decrypt
+        assert decrypt(sealed, associated_data=here) == plaintext, "a bound value did not open"
+        assert decrypt(sealed, associated_data=None) == plaintext, "None must check no place"
+        with pytest.raises(MisplacedValueError):
+            decrypt(sealed, associated_data=there)
+        unbound = codec.encrypt(plaintext)
+        assert decrypt(unbound, associated_data=there) == plaintext, (
+            "a value written without a place must open anywhere (data from before binding)"
+        )
+        for bit in self._bits_to_flip(len(sealed), rng):
+            with pytest.raises(DecryptionError):
+                decrypt(evidence.flip(sealed, bit), associated_data=here)
 
     def test_wrong_key_is_rejected(self) -> None:
         rng = self._rng("wrong key")

@@ -45,5 +45,6 @@ class EventLog:
             return next((e for e in reversed(self._events) if e.get("name") == name), None)
 
     def find(self, event_id: str) -> dict[str, Any] | None:
+        """The stored event with id ``event_id`` itself (not a copy: changes to it stay)."""
         with self._lock:
             return next((e for e in self._events if str(e.get("id")) == event_id), None)

@@ -127,7 +127,20 @@ class Runner:
         listed = [events] if isinstance(events, Mapping) else list(events)
         batch = [self.event_log.stamp(event) for event in listed]
         run = Run(run_id=uuid.uuid4().hex, function_id=function_id, status="running", events=batch)
-        run._execution = _Execution(self, run, batch)
+        return self.launch(app_url, run, max_calls=max_calls)
+
+    def launch(
+        self,
+        app_url: str,
+        run: Run,
+        *,
+        memoized: Sequence[str] = (),
+        max_calls: int | None = None,
+    ) -> Run:
+        """Drive a new ``run``, whose steps already hold memos under the ids in ``memoized``
+        (in the order they were stored)."""
+        run._execution = _Execution(self, run, run.events)
+        run._execution.stack = list(memoized)
         with self._lock:
             self._runs[run.run_id] = run
         return self.resume(app_url, run, max_calls=max_calls)

@@ -6,7 +6,7 @@ loopback: an event API that receives what clients send, and a runner that
 calls an app's serve endpoint with signed requests, memoizes what each step
 returns and calls again until the function finishes. The same address answers
 REST API lookups of runs and events (`rest_api`). Its parts depend one way:
-``standin`` -> ``rest_api`` -> ``runner`` -> ``events``, ``recorder``, ``signing``.
+``standin`` -> ``storage``, ``rest_api`` -> ``runner`` -> ``events``, ``recorder``, ``signing``.
 Everything the SDK sends is kept in a [`Recorder`][].
 
 It does not schedule, persist, rate-limit, evaluate ``if`` expressions or
@@ -24,8 +24,9 @@ from typing import Any
 from .events import EventLog
 from .recorder import Recorder
 from .rest_api import RestAPI
-from .runner import INVOKED_EVENT, Run, Runner
+from .runner import INVOKED_EVENT, Run
 from .serving import POLL_INTERVAL
+from .storage import StoredValues
 
 DEFAULT_SIGNING_KEY = "signkey-test-" + "0f" * 32
 DEFAULT_EVENT_KEY = "stand-in-event-key"
@@ -77,8 +78,11 @@ class _EventServer(ThreadingHTTPServer):
         self.stand_in = stand_in
 
 
-class StandIn(Runner):
-    """The event API and runner. Use as a context manager, or ``start()``/``stop()``."""
+class StandIn(StoredValues):
+    """The event API and runner. Use as a context manager, or ``start()``/``stop()``.
+
+    Its storage can be tampered with (`StoredValues`: moving values between places).
+    """
 
     def __init__(
         self,

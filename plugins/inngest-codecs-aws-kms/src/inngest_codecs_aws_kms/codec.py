@@ -30,7 +30,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from inngest_codecs import Codec, DecryptionError, Key, KeyConfigError, KeySet
-from inngest_codecs.errors import EncryptionError
+from inngest_codecs.errors import EncodingError, EncryptionError
 from inngest_codecs.keys import REFERENCE
 
 from . import layout
@@ -93,6 +93,7 @@ class AwsKmsCodec(Codec):
     name = "aws-kms"
     strategy = layout.STRATEGY
     key_kind = REFERENCE
+    binds_associated_data = True
 
     def __init__(
         self,
@@ -148,9 +149,11 @@ class AwsKmsCodec(Codec):
 
     @classmethod
     def key_id_of(cls, ciphertext: bytes) -> str | None:
-        if not ciphertext or ciphertext[0] != layout.VERSION:
-            return None
         try:
+            if ciphertext[:1] == bytes([layout.BOUND_VERSION]):
+                ciphertext = layout.split_bound(ciphertext)[1]
+            if not ciphertext or ciphertext[0] != layout.VERSION:
+                return None
             return layout.parse(ciphertext).key_arn
         except layout.Malformed:
             return None
@@ -163,10 +166,18 @@ class AwsKmsCodec(Codec):
 
     # Encryption.
 
-    def encrypt(self, plaintext: bytes) -> bytes:
+    def encrypt(self, plaintext: bytes, associated_data: bytes | None = None) -> bytes:
         data_key = self._encrypting.reserve(len(plaintext), self._new_data_key)
         nonce = os.urandom(layout.NONCE_SIZE)
-        return data_key.header + nonce + data_key.aead.encrypt(nonce, plaintext, data_key.aad)
+        if associated_data is None:
+            sealed = data_key.aead.encrypt(nonce, plaintext, data_key.aad)
+            return data_key.header + nonce + sealed
+        try:
+            prefix = layout.bound_prefix(associated_data)
+        except ValueError:
+            raise EncodingError("associated data longer than 65535 bytes") from None
+        sealed = data_key.aead.encrypt(nonce, plaintext, prefix + data_key.aad)
+        return prefix + data_key.header + nonce + sealed
 
     def _new_data_key(self) -> DataKey:
         primary = self._primary
@@ -194,7 +205,21 @@ class AwsKmsCodec(Codec):
 
     # Decryption.
 
-    def decrypt(self, ciphertext: bytes) -> bytes:
+    def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
+        if ciphertext[:1] != bytes([layout.BOUND_VERSION]):
+            return self._open(ciphertext, b"")
+        try:
+            prefix, value = layout.split_bound(ciphertext)
+        except layout.Malformed as error:
+            raise self.failure(f"not an aws-kms value: {error}", permanent=True) from None
+        plaintext = self._open(value, prefix)
+        written = prefix[3:]
+        if associated_data is not None and written != associated_data:
+            raise self.misplaced(written, associated_data)
+        return plaintext
+
+    def _open(self, ciphertext: bytes, prefix: bytes) -> bytes:
+        """Open a version-1 value whose associated data ``prefix`` leads."""
         if len(ciphertext) < layout.MIN_SIZE:
             raise self.failure("ciphertext is too short for aws-kms", permanent=True)
         if ciphertext[0] != layout.VERSION:
@@ -207,7 +232,7 @@ class AwsKmsCodec(Codec):
             value.header, lambda: self._unwrap(value)
         )
         try:
-            return data_key.aead.decrypt(value.nonce, value.sealed, data_key.aad)
+            return data_key.aead.decrypt(value.nonce, value.sealed, prefix + data_key.aad)
         except InvalidTag:
             raise self.failure(
                 "the value was altered (its data key opened, its tag does not match)",

@@ -12,6 +12,14 @@ sealed under one data key. The associated data is::
 
 so the version, the KMS key, the wrapped key and the context are all bound to
 the ciphertext.
+
+Format version 2 binds a value to its place (the associated data the caller
+gives): a version-1 value behind a prefix that carries the place, the prefix
+also leading the associated data::
+
+    prefix = version (1 byte, 0x02) || place length (2 bytes, big-endian) || place
+    value  = prefix || version-1 value
+    aad    = prefix || version-1 aad
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from typing import NamedTuple
 from .identifiers import is_key_arn
 
 VERSION = 1
+BOUND_VERSION = 2
 STRATEGY = "inngest-codecs/aws-kms"
 STRATEGY_BYTES = STRATEGY.encode("ascii")
 CONTEXT_KEY = "inngest-codecs"
@@ -100,3 +109,18 @@ def parse(blob: bytes) -> Sealed:
         nonce=blob[offset : offset + NONCE_SIZE],
         sealed=memoryview(blob)[offset + NONCE_SIZE :],
     )
+
+
+def bound_prefix(place: bytes) -> bytes:
+    """The prefix of a version-2 value bound to ``place``."""
+    return bytes([BOUND_VERSION]) + _field(place)
+
+
+def split_bound(blob: bytes) -> tuple[bytes, bytes]:
+    """``(prefix, version-1 value)`` of a version-2 value, or :class:`Malformed`."""
+    if len(blob) < 3:
+        raise Malformed("too short")
+    end = 3 + _LENGTH.unpack_from(blob, 1)[0]
+    if len(blob) < end + MIN_SIZE:
+        raise Malformed("its place length does not fit")
+    return blob[:end], blob[end:]
