@@ -14,7 +14,16 @@ import orjson
 
 from inngest_codecs.testing import StandIn
 
-from . import cases, cold_start, kms_cost, memory, middleware_cost, payloads, private_apis
+from . import (
+    cases,
+    cold_start,
+    kms_cost,
+    loop_lag,
+    memory,
+    middleware_cost,
+    payloads,
+    private_apis,
+)
 from .cases import ANCHOR, FLOOR
 from .measure import alternate
 
@@ -93,11 +102,22 @@ def cold_start_targets(results: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def loop_lag_targets(results: dict[str, Any]) -> list[Row]:
+    rows = []
+    for fault in ("store read", "KMS call"):
+        p99 = results["loop_lag"][f"{fault} hanging"] * 1e3
+        rows.append(
+            (f"other requests while a {fault} hangs, p99", "< 50 ms", f"{p99:.1f} ms", p99 < 50)
+        )
+    return rows
+
+
 TARGETS: list[Callable[[dict[str, Any]], list[Row]]] = [
     round_trip_targets,
     memory_targets,
     middleware_targets,
     cold_start_targets,
+    loop_lag_targets,
 ]
 """Each target of the performance issue, as a function of the results."""
 
@@ -195,6 +215,7 @@ def markdown(results: dict[str, Any], rows: list[Row]) -> str:
         ["operation", "peak / JSON size"],
         [[name, f"{m:.2f}x"] for name, m in results["peak_memory"].items()],
     )
+    lines += loop_lag.markdown(results["loop_lag"])
     lines += kms_cost.markdown(results.get("aws_kms", {}))
     lines += ["", *payloads.markdown(results["payloads"])]
     lines += ["", *private_apis.markdown(results["private_apis"])]
@@ -239,7 +260,8 @@ def chart(results: dict[str, Any]) -> None:
 def main() -> None:
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
+        f"load average {os.getloadavg()[0]:.1f} when it started (absolute times move with it)",
         "payload_bytes": {k: len(orjson.dumps(v)) for k, v in cases.payloads().items()},
     }
     print("value round trips")
@@ -250,6 +272,8 @@ def main() -> None:
     results["cold_start"] = cold_start.timings()
     print("middleware")
     results["middleware"] = middleware_overhead()
+    print("event-loop lag")
+    results["loop_lag"] = loop_lag.measure()
     print("aws-kms")
     results["aws_kms"] = kms_cost.measure()
     print("payloads")

@@ -20,6 +20,8 @@ The entry-point name must equal ``name``. The contract:
 - ``opens`` lists further strategies the codec can decrypt (older formats).
 - ``authenticated`` is ``False`` only for formats that cannot detect altered
   data (legacy formats kept for migration).
+- ``does_io`` is ``True`` for codecs that may wait on the network or disk (a key
+  service): in async apps the middleware then runs them off the event loop.
 - ``key_kind`` is the kind of key the codec takes: ``"secret"`` (key material,
   the default) or ``"reference"`` (the id of a key held by a service, such as a
   KMS key ARN). The codec only ever receives keys of its kind.
@@ -68,6 +70,7 @@ class Codec(abc.ABC):
     authenticated: ClassVar[bool] = True
     key_kind: ClassVar[KeyKind] = SECRET
     binds_associated_data: ClassVar[bool] = False
+    does_io: ClassVar[bool] = False
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         if options:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import envelope, registry, strictjson
+from . import envelope, registry, strictjson, telemetry
 from .codec import Codec, decrypt_at, encrypt_at
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .errors import (
@@ -223,6 +223,11 @@ class Encryptor:
         """Every key this Encryptor holds, of every kind (None: a codec object without keys)."""
         return self._keys
 
+    @property
+    def does_io(self) -> bool:
+        """Whether sealing or opening may wait on a key service or a store."""
+        return self._codec.does_io or self._layers.does_io
+
     def _opener(self, strategy: str) -> Opener:
         opener = self._openers.get(strategy)
         if opener is None:
@@ -253,7 +258,15 @@ class Encryptor:
         ``place``, a codec that carries associated data binds the value to it:
         opened as another place, it is refused ([`MisplacedValueError`][]).
         """
+        try:
+            return self._seal(value, compress, place)
+        except CodecError as error:
+            telemetry.failed(error, "seal")
+            raise
+
+    def _seal(self, value: object, compress: bool, place: Place | None) -> dict[str, Any]:
         plaintext = strictjson.dumps(value)
+        size = len(plaintext)
         bound = None if place is None else place.associated_data
         cache = self._cache
         remembered = plaintext if cache is not None and len(plaintext) <= CACHEABLE_SIZE else None
@@ -267,6 +280,8 @@ class Encryptor:
             sealed[envelope.KEY_ID] = self._mark
         if cache is not None and remembered is not None:
             cache.put((*_cache_key(sealed), bound), remembered)
+        if telemetry.recording:
+            telemetry.sealed(self._codec, sealed, size)
         return sealed
 
     def decrypt(self, value: object, *, place: Place | None = None) -> object:
@@ -278,9 +293,19 @@ class Encryptor:
         """
         if not envelope.is_envelope(value):
             return value
-        envelope.key_hint(value)  # type: ignore[arg-type]  # refuses a malformed hint
+        try:
+            opened = self._open(value, place)  # type: ignore[arg-type]
+        except CodecError as error:
+            telemetry.failed(error, "open")
+            raise
+        if telemetry.recording:
+            telemetry.opened(self._codec, value)  # type: ignore[arg-type]
+        return opened
+
+    def _open(self, value: dict[str, Any], place: Place | None = None) -> object:
+        envelope.key_hint(value)  # refuses a malformed hint
         bound = None if place is None else place.associated_data
-        return strictjson.loads(self._plaintext(value, bound))  # type: ignore[arg-type]
+        return strictjson.loads(self._plaintext(value, bound))
 
     def _plaintext(self, sealed: dict[str, Any], bound: bytes | None = None) -> bytes:
         if self._cache is None:
@@ -289,6 +314,8 @@ class Encryptor:
         # The place is part of the key: a plaintext cached at one place never opens at another.
         key = (*_cache_key(sealed), bound)
         plaintext = self._cache.get(key) if type(key[0]) is str and type(key[1]) is str else None
+        if telemetry.recording:
+            telemetry.cached(plaintext is not None)
         if plaintext is None:
             strategy, blob = envelope.parse(sealed)
             opener = self._openers.get(strategy) or self._opener(strategy)
@@ -305,7 +332,7 @@ class Encryptor:
         if not envelope.is_envelope(value) or not _ENVELOPE_FIELDS.issuperset(value):  # type: ignore[arg-type]
             return False
         try:
-            self.decrypt(value)
+            self._open(value)  # type: ignore[arg-type]
         except CodecError:
             return False
         return True

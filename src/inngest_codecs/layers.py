@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import compression as compressing
-from . import envelope, registry
+from . import envelope, registry, telemetry
 from .codec import Codec, decrypt_at, encrypt_at
 from .errors import ConfigError, DecryptionError
 
@@ -107,6 +107,8 @@ class Layers:
         if offload_store is not None:
             self._store = registry.open_store(offload_store)
         self._offload = (offload_over, self._store) if offload_over and self._store else None
+        self.does_io = self._store is not None and self._store.does_io
+        """Whether opening or sealing may wait on a store."""
         self.writes = self._compression is not None or offload_over is not None
         """Whether `seal` does anything the codec alone would not."""
 
@@ -121,6 +123,7 @@ class Layers:
         if compress and self._compression is not None:
             frame = compressing.compress(plaintext)
             if frame is not None:
+                telemetry.compressed(len(plaintext), len(frame))
                 plaintext, strategy = frame, strategy + compressing.SUFFIX
         blob = encrypt_at(codec, plaintext, associated_data)
         if self._offload is not None:

@@ -129,6 +129,11 @@ class TenantRouter:
         """The tenant ids that have keys here (revoked ones excluded)."""
         return tuple(t for t in self._tenants if t not in self._revoked)
 
+    @property
+    def does_io(self) -> bool:
+        """Whether any tenant's Encryptor may wait on a key service or a store."""
+        return self.default.does_io or any(e.does_io for e in self._tenants.values())
+
     def for_tenant(self, tenant: str | None) -> Encryptor:
         """The Encryptor of ``tenant`` (the default one for ``None``); refuses unknown and
         revoked tenants."""

@@ -74,6 +74,7 @@ GIVEN: dict[str, Given] = {
     "docs/testing.md": Given(),
     "docs/cli.md": Given(files=("prod.key",)),
     "docs/oncall.md": Given(env=("SECRETS",)),
+    "docs/observability.md": Given(),
     "docs/flow-control.md": Given(
         env=("INNGEST_ENCRYPTION_KEY", "INDEX_KEY", "NEXT_INDEX_KEY"),
         inngest=True,

@@ -16,20 +16,27 @@ tenant of a run), `steps` (the guard every step passes), `sealing`
 (encrypted errors), `sizes` (Inngest's size limits), `indexing`
 (blind-index tags on what runs send), `realtime` and `remote_state` (the
 SDK's paths no hook sees) and `binding` (settings to factories).
+
+One class serves sync and async functions alike. In an async run, when the
+codec or store waits on I/O, the hooks hand that part to a worker thread
+(see `offloading`), so a slow key service delays only the run that needs it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import inngest
 
+from .. import telemetry
+from ..encryptor import Encryptor
 from ..errors import CodecError
 from ..place import Place
 from ..tenants import tenant_of
-from . import forwarding, places, realtime, remote_state, steps, tenancy
+from . import forwarding, offloading, places, realtime, remote_state, steps, tenancy
 from .binding import Factory, FactoryMethods
 from .failures import run_error
 from .indexing import IndexedRunState
@@ -54,6 +61,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._tenants = factory.tenants
         self._indexer = factory.indexer
         self._run_encryptor = factory.tenants.default
+        self._does_io = factory.does_io
         self._fields = settings.event_encryption_field
         if not settings.decrypt_only:
             realtime.guard(client)
@@ -65,12 +73,69 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._sizes = RunSizes(factory.guard)
         self._tenant: str | None = None
         self._function_id = ""
+        self._traced_id: str | None = None  # the function's full id, for spans
         self._entry: object | None = None
         self._places: places.RunPlaces | None = None
 
-    def before_send_events(self, events: list[inngest.Event]) -> None:
+    # Each hook returns a coroutine (which the SDK's async manager awaits) only
+    # when its I/O should leave the event loop; otherwise it does the work inline.
+
+    def before_send_events(  # type: ignore[override]
+        self, events: list[inngest.Event]
+    ) -> Coroutine[Any, Any, None] | None:
         if self._settings.decrypt_only:
-            return
+            return None
+        if self._does_io and offloading.awaited():
+            return self._off_loop("before_send_events", None, self._seal_events, events)
+        with telemetry.span("before_send_events", self._traced_id, tenant=self._tenant):
+            self._seal_events(events)
+        return None
+
+    def transform_input(  # type: ignore[override]
+        self,
+        ctx: inngest.Context | inngest.ContextSync,
+        function: inngest.Function[typing.Any],
+        memos: inngest.StepMemos,
+    ) -> Coroutine[Any, Any, None] | None:
+        self._tenant = tenancy.run_tenant(ctx.event, self._settings.tenant_from)
+        if self._does_io and offloading.awaited():
+            return self._transform_input_off_loop(ctx, function, memos)
+        with telemetry.span("transform_input", function.id, tenant=self._tenant):
+            opener = self._arrive(ctx, function, memos)
+            self._open(opener, memos, ctx)
+            self._enter(ctx, function, opener)
+        return None
+
+    async def _transform_input_off_loop(
+        self,
+        ctx: inngest.Context | inngest.ContextSync,
+        function: inngest.Function[typing.Any],
+        memos: inngest.StepMemos,
+    ) -> None:
+        with telemetry.span("transform_input", function.id, tenant=self._tenant):
+            opener = self._arrive(ctx, function, memos)
+            await asyncio.to_thread(self._open, opener, memos, ctx)
+            self._enter(ctx, function, opener)  # on the loop: the run's context holds its state
+
+    def transform_output(  # type: ignore[override]
+        self, result: inngest.TransformOutputResult
+    ) -> Coroutine[Any, Any, None] | None:
+        if self._settings.decrypt_only:
+            return None
+        step = result.step.id if result.step is not None else None
+        if self._does_io and offloading.awaited():
+            return self._off_loop("transform_output", step, self._seal_output, result)
+        with telemetry.span("transform_output", self._traced_id, step, self._tenant):
+            self._seal_output(result)
+        return None
+
+    async def _off_loop(
+        self, hook: str, step: str | None, work: Callable[..., None], *args: Any
+    ) -> None:
+        with telemetry.span(hook, self._traced_id, step, self._tenant):
+            await asyncio.to_thread(work, *args)
+
+    def _seal_events(self, events: list[inngest.Event]) -> None:
         states = forwarding.active()
         try:
             for event in events:
@@ -80,12 +145,13 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         except CodecError as error:
             raise (run_error(error) if states else error) from None
 
-    def transform_input(
+    def _arrive(
         self,
         ctx: inngest.Context | inngest.ContextSync,
         function: inngest.Function[typing.Any],
         memos: inngest.StepMemos,
-    ) -> None:
+    ) -> Opener:
+        """Check the request and choose the run's keys; the opener of what it brought."""
         settings = self._settings
         if self._request is not None and settings.max_signature_age is not None:
             self._request.check(
@@ -96,9 +162,9 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             remote_state.check_order(registered, self._factory)
         self._sizes.arrived(function.id, memos, ctx.events)
         self._function_id = function.local_id
-        self._tenant = tenancy.run_tenant(ctx.event, settings.tenant_from)
+        self._traced_id = function.id
         try:
-            self._run_encryptor = encryptor = self._tenants.for_tenant(self._tenant)
+            self._run_encryptor = encryptor = self._encryptor_of(self._tenant, "open")
         except CodecError as error:
             raise run_error(error) from None
         execution = getattr(getattr(ctx, "step", None), "_execution", None)
@@ -117,15 +183,31 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             indexer=self._indexer,
             event_places=self._written_places,
         )
-        opener = Opener(
+        return Opener(
             encryptor,
             settings.on_decryption_failure,  # type: ignore[arg-type]
             state,
             run_places,
             lambda event: self._event_places(event, invoked=function.id),
         )
+
+    @staticmethod
+    def _open(
+        opener: Opener, memos: inngest.StepMemos, ctx: inngest.Context | inngest.ContextSync
+    ) -> None:
         opener.memos(memos)
         opener.events(ctx)
+
+    def _enter(
+        self,
+        ctx: inngest.Context | inngest.ContextSync,
+        function: inngest.Function[typing.Any],
+        opener: Opener,
+    ) -> None:
+        """Guard the run's steps and make its state visible to what it sends."""
+        settings = self._settings
+        run_places = self._places
+        assert run_places is not None  # set by _arrive
         tenancy.uncarry(ctx.event)
         if settings.decrypt_only:
             steps.install(ctx, _checking(run_places, None))
@@ -136,12 +218,10 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             allow_plaintext_ai_infer=settings.allow_plaintext_ai_infer,
             fields=self._fields,
         )
-        steps.install(ctx, _checking(run_places, guard))
-        self._entry = forwarding.enter(state)
+        steps.install(ctx, _checking(run_places, guard), off_loop=self._does_io)
+        self._entry = forwarding.enter(opener.state)
 
-    def transform_output(self, result: inngest.TransformOutputResult) -> None:
-        if self._settings.decrypt_only:
-            return
+    def _seal_output(self, result: inngest.TransformOutputResult) -> None:
         # Step outputs, function outputs and errors follow one opt-out, by step or function id.
         compress = (self._function_id if result.step is None else result.step.id) not in (
             self._uncompressed
@@ -179,7 +259,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         add the tags of its blind indexes (plain by design)."""
         tenant = tenant_of(event, self._settings.tenant_from)
         if tenant is not None:
-            encryptor = self._tenants.for_tenant(tenant)
+            encryptor = self._encryptor_of(tenant, "seal")
         else:
             encryptor = states[-1].encryptor if states else self._tenants.default
         place = self._written_places(event, invoked)
@@ -187,6 +267,13 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             data, states, encryptor, self._fields, self._uncompressed, place
         )
         return self._indexer.write(sealed, data, encryptor)
+
+    def _encryptor_of(self, tenant: str | None, operation: str) -> Encryptor:
+        try:
+            return self._tenants.for_tenant(tenant)
+        except CodecError as error:  # an unknown or revoked tenant: counted here, not below
+            telemetry.failed(error, operation)
+            raise
 
     def _event_places(
         self, event: object, invoked: str | None = None

@@ -9,10 +9,11 @@ registered per function sends, and does nothing outside such runs.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 import inngest
@@ -21,7 +22,7 @@ from ..config import ENV_KEY, EncryptionSettings
 from ..encryptor import DEFAULT_EVENT_FIELD
 from ..errors import KeyConfigError
 from ..keys import KeyInput
-from . import forwarding, indexing
+from . import forwarding, indexing, offloading
 
 
 class Factory:
@@ -34,6 +35,7 @@ class Factory:
     ) -> None:
         self.settings = settings
         self.tenants = settings.tenants()
+        self.does_io = self.tenants.does_io
         self.indexer = settings.indexer(self.tenants)
         self.guard = settings.size_guard()
         self._middleware_class = middleware_class
@@ -62,14 +64,24 @@ class Factory:
 class RunSends(inngest.MiddlewareSync):
     """Encrypts, in ``client.send``, what a run whose encryption is per function sends."""
 
-    def before_send_events(self, events: list[inngest.Event]) -> None:
+    def before_send_events(  # type: ignore[override]
+        self, events: list[inngest.Event]
+    ) -> Coroutine[Any, Any, None] | None:
         states = [state for state in forwarding.active() if state.function_level]
-        if states:
-            places = states[-1].event_places
-            for event in events:
-                place = None if places is None else places(event)
-                sealed = forwarding.seal_event_data(event.data, states, place=place)
-                event.data = indexing.write_tags(sealed, event.data, states)
+        if not states:
+            return None
+        if any(state.encryptor.does_io for state in states) and offloading.awaited():
+            return asyncio.to_thread(_seal_sent, events, states)  # see `offloading`
+        _seal_sent(events, states)
+        return None
+
+
+def _seal_sent(events: list[inngest.Event], states: list[forwarding.RunState]) -> None:
+    places = states[-1].event_places
+    for event in events:
+        place = None if places is None else places(event)
+        sealed = forwarding.seal_event_data(event.data, states, place=place)
+        event.data = indexing.write_tags(sealed, event.data, states)
 
 
 _adding = threading.Lock()

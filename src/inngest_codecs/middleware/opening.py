@@ -55,6 +55,11 @@ class Opener:
         self._places = places
         self._event_places = event_places
 
+    @property
+    def state(self) -> RunState:
+        """The run state the opened values are noted in."""
+        return self._state
+
     def value(
         self, value: Any, where: str, name: str | None = None, place: Place | None = None
     ) -> Any:

@@ -12,6 +12,8 @@ from typing import Any
 
 import inngest
 
+from .. import telemetry
+from ..errors import PayloadTooLargeError
 from ..for_inngest.limits import SizeGuard, encoded_size
 
 INVOKED_EVENT = "inngest/function.invoked"
@@ -42,11 +44,19 @@ class RunSizes:
 
     def output(self, step: Any, sent: object, plaintext: object) -> None:
         """A step's output (``step`` set) or the function's, about to leave."""
-        if step is not None:
-            size = self._guard.check_step_output(step.id, sent, plaintext)
-        else:
-            size = self._guard.check_function_output(self._function_id, sent, plaintext)
-        self._guard.check_run_state(self._function_id, self._state + size)
+        try:
+            if step is not None:
+                size = self._guard.check_step_output(step.id, sent, plaintext)
+            else:
+                size = self._guard.check_function_output(self._function_id, sent, plaintext)
+            self._guard.check_run_state(self._function_id, self._state + size)
+        except PayloadTooLargeError as error:
+            telemetry.failed(error, "seal")
+            raise
 
     def event(self, name: str, sent: dict[str, Any], plaintext: object) -> None:
-        self._guard.check_event(name, sent, plaintext)
+        try:
+            self._guard.check_event(name, sent, plaintext)
+        except PayloadTooLargeError as error:
+            telemetry.failed(error, "seal")
+            raise

@@ -11,6 +11,7 @@ until someone decides what it carries.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import re
@@ -42,8 +43,11 @@ _async_executions: dict[type, bool] = {}
 """Whether an execution class's ``report_step`` is a coroutine function (asked once)."""
 
 
-def install(ctx: object, guard: Callable[[Any], None]) -> None:
-    """Run ``guard(step_info)`` before every step of this request's execution."""
+def install(ctx: object, guard: Callable[[Any], None], *, off_loop: bool = False) -> None:
+    """Run ``guard(step_info)`` before every step of this request's execution.
+
+    ``off_loop=True``: in async runs the guard runs in a worker thread (it waits on I/O).
+    """
     execution = getattr(getattr(ctx, "step", None), "_execution", None)
     report_step = getattr(execution, "report_step", None)
     if report_step is None:
@@ -60,7 +64,10 @@ def install(ctx: object, guard: Callable[[Any], None]) -> None:
     if is_async:
 
         async def guarded_async(step_info: Any) -> Any:
-            guard(step_info)
+            if off_loop and step_info.op is not Opcode.STEP_RUN:
+                await asyncio.to_thread(guard, step_info)
+            else:
+                guard(step_info)
             return await report_step(step_info)
 
         guarded: Any = guarded_async

@@ -21,6 +21,7 @@ import json
 import re
 from typing import NamedTuple
 
+from .. import telemetry
 from ..errors import DecryptionError, StoredObjectAlteredError, StoreError
 from .store import Store
 
@@ -75,7 +76,8 @@ class Reference(NamedTuple):
 def check_in(store: Store, blob: bytes, strategy: str) -> Reference:
     """Put ``blob`` (codec bytes under ``strategy``) in ``store``; its reference."""
     digest = hashlib.sha256(blob).hexdigest()
-    store.put(digest, blob)
+    with telemetry.call("store", "put", store.name):
+        store.put(digest, blob)
     return Reference(store=store.name, sha256=digest, size=len(blob), strategy=strategy)
 
 
@@ -85,7 +87,8 @@ def redeem(store: Store | None, reference: Reference) -> bytes:
         raise StoreError(
             f"this value was offloaded to a {reference.store!r} store; set offload_store to read it"
         )
-    blob = store.get(reference.sha256, reference.size)
+    with telemetry.call("store", "get", store.name):
+        blob = store.get(reference.sha256, reference.size)
     if len(blob) != reference.size or hashlib.sha256(blob).hexdigest() != reference.sha256:
         raise StoredObjectAlteredError(
             f"object {reference.sha256} in the {store.name!r} store does not match its digest",

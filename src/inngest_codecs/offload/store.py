@@ -41,6 +41,8 @@ class Store(abc.ABC):
     """An object store for values too large to travel through Inngest."""
 
     name: ClassVar[str]
+    does_io: ClassVar[bool] = True
+    """Stores wait on a disk or the network: in async apps they run off the event loop."""
 
     @classmethod
     @abc.abstractmethod

@@ -6,6 +6,7 @@
     GET  /api/runs/{id}     a run from Inngest's REST API, stored and decrypted
     GET  /api/events/{id}   an event (``?runs=true``: and the runs it started)
     GET  /api/info          the codec that encrypts, who you are, whether lookups work
+    GET  /metrics           this server's metrics, as Prometheus text
     GET  /                  the viewer page (with /viewer.js and /viewer.css)
     GET  /login?token=...   signs a browser in (see `guard`); GET /healthz for probes
 
@@ -47,6 +48,7 @@ from ..for_inngest.documents import (
 from ..for_inngest.rest_api import InngestAPI
 from ..for_inngest.step_ids import step_names
 from ..keyring import EnvelopeOpener, Keyring, Opening
+from . import metrics
 from .audit import AUDIT_KEY, AuditLog, AuditMiddleware
 from .credentials import Credential, Credentials
 from .guard import API_HEADER, CREDENTIAL_KEY, GuardMiddleware
@@ -183,6 +185,11 @@ class CodecServer:
             }
         )
 
+    async def prometheus(self, request: Request) -> Response:
+        if not metrics.start():
+            raise _Refusal(404, "metrics need the OpenTelemetry SDK: install opentelemetry-sdk")
+        return Response(metrics.prometheus_text(), media_type=metrics.CONTENT_TYPE)
+
     def _opener(self, request: Request) -> Encryptor | Keyring | EnvelopeOpener:
         opener = self.keyring or self.encryptor
         credential = _credential(request)
@@ -308,9 +315,11 @@ def create_app(
     request (default: JSON lines on stderr); ``api`` serves the lookups.
     """
     server = CodecServer(encryptor, keyring, api, max_body)
+    metrics.start()  # counts from the first request on
     routes = [
         *(Route(path, server.page, methods=["GET"]) for path in _STATIC),
         Route("/api/info", server.info, methods=["GET"]),
+        Route("/metrics", server.prometheus, methods=["GET"]),
         Route("/decode", server.decode, methods=["POST"]),
         Route("/encode", server.encode, methods=["POST"]),
         Route("/api/runs/{run_id}", server.run, methods=["GET"]),

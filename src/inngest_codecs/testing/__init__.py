@@ -29,9 +29,11 @@ from .serving import (
 from .signing import call_request, sign
 from .standin import StandIn
 from .storage import stored_step_id
+from .stores import GatedStore
 
 __all__ = [
     "Exchange",
+    "GatedStore",
     "Recorder",
     "Run",
     "ServedApp",

@@ -94,6 +94,7 @@ class AwsKmsCodec(Codec):
     strategy = layout.STRATEGY
     key_kind = REFERENCE
     binds_associated_data = True
+    does_io = True  # calls AWS KMS: async apps run it off the event loop
 
     def __init__(
         self,

@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from inngest_codecs import telemetry
+
 T = TypeVar("T")
 
 _EXPLAINED = {
@@ -71,7 +73,8 @@ class KmsClients:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return call(self._client(region))
+            with telemetry.call("kms", operation):
+                return call(self._client(region))
         except ClientError as error:
             code = str(error.response.get("Error", {}).get("Code") or "ClientError")
         except BotoCoreError as error:
