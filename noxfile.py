@@ -10,6 +10,9 @@ import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "uv|virtualenv"
+"""uv where it is installed (the README installs it beside nox): it fills a session's
+environment in seconds where pip takes minutes; virtualenv and pip otherwise."""
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 """Every supported Python; CI runs the oldest and the newest (README.md)."""

@@ -11,6 +11,7 @@ from inngest_codecs.envelope import DATA, MARKER, STRATEGY
 from .conftest import json_values
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150,
     suppress_health_check=[
@@ -49,6 +50,7 @@ def test_edge_values_round_trip(codec_name: str, value: object) -> None:
     assert encryptor.decrypt(encryptor.encrypt(value)) == value
 
 
+@pytest.mark.slow
 def test_four_megabyte_value_round_trips(codec_name: str) -> None:
     value = {"rows": [{"id": i, "text": "x" * 100} for i in range(36_000)]}
     assert len(json.dumps(value)) > 4_000_000

@@ -126,6 +126,7 @@ def outcome(operation: Any, argument: Any) -> Any:
         return REFUSED
 
 
+@pytest.mark.slow
 @given(documents)
 def test_the_reader_refuses_exactly_what_the_writer_refuses(drawn: Drawn) -> None:
     value, text = drawn

@@ -150,6 +150,7 @@ def _spans_of_a_run(readings: Readings) -> list[Any]:
     return list(readings.spans.get_finished_spans())
 
 
+@pytest.mark.slow
 def test_a_span_per_hook_with_function_and_step_ids(readings: Readings) -> None:
     spans = _spans_of_a_run(readings)
     hooks = {span.name for span in spans}
@@ -179,6 +180,7 @@ def _assert_nothing_secret(readings: Readings) -> None:
         assert secret not in text
 
 
+@pytest.mark.slow
 def test_the_middleware_counts_what_it_refuses(readings: Readings) -> None:
     with StandIn() as server:
         client = inngest.Inngest(

@@ -16,6 +16,8 @@ from inngest_codecs import Encryptor
 
 from ..conftest import needs_example_plugin
 
+pytestmark = pytest.mark.slow
+
 SCRIPT = shutil.which("inngest-codecs", path=os.path.dirname(sys.executable))
 KEY = "a cli test key that is long enough to be strong"
 

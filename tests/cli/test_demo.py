@@ -13,6 +13,8 @@ from inngest_codecs.for_inngest import events
 
 from .test_commands import assert_clean_failure, cli, cli_without
 
+pytestmark = pytest.mark.slow
+
 PATIENT_DETAILS = ["Maria Garcia", "1984-03-12", "type 2 diabetes"]
 
 

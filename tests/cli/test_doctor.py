@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .test_commands import KEY, cli
+
+pytestmark = pytest.mark.slow  # runs the console script in subprocesses
 
 DEV = {"INNGEST_DEV": "1"}
 

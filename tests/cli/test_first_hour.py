@@ -11,6 +11,8 @@ from inngest_codecs import Encryptor
 
 from .test_commands import KEY, assert_clean_failure, cli
 
+pytestmark = pytest.mark.slow  # runs the console script in subprocesses
+
 
 def test_a_generated_key_passes_as_a_flag_and_brings_its_codec(tmp_path: Path) -> None:
     key = cli("keygen", "--codec", "aes-gcm").stdout.strip()

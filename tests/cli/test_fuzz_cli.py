@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +50,8 @@ envelopes = st.one_of(
         st.text(max_size=12) | st.none(),
     ),
 )
+
+pytestmark = pytest.mark.slow
 values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8) | envelopes,
     lambda children: (

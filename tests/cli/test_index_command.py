@@ -10,6 +10,8 @@ import pytest
 from ..test_index import VECTORS
 from .test_commands import assert_clean_failure, cli
 
+pytestmark = pytest.mark.slow
+
 
 def _arguments(vector: dict[str, Any]) -> list[str]:
     value = vector["value"]

@@ -7,12 +7,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from inngest_codecs import Encryptor
 from inngest_codecs.config import EncryptionSettings
 from inngest_codecs.for_inngest import sealed_errors
 from inngest_codecs.tenants import TenantRouter
 
 from .test_commands import KEY, cli
+
+pytestmark = pytest.mark.slow
 
 TENANT_KEYS = {"acme": "acme-tenant-key", "globex": {"key": ["globex-new", "globex-old"]}}
 

@@ -232,6 +232,7 @@ EXPECTED_FAILURES = {
 }
 
 
+@pytest.mark.slow
 def test_each_broken_codec_fails_exactly_the_checks_it_breaks(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_broken_codecs=BROKEN_CODECS)
     outcomes = pytester.inline_run("-p", "no:cacheprovider")

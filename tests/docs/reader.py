@@ -6,13 +6,13 @@ block titled with a file name is that file: it is written, and the blocks after
 it use it (import it, run it, load it). A block titled ``output`` is
 compared with what the block before it printed (``...`` stands for anything;
 runs of whitespace compare equal). A command that serves until stopped
-(``inngest-codecs serve``) is started, asked for its page, and stopped.
+(``inngest-codecs serve``) is started on a free port, asked for its page, and
+stopped; in what it printed, the URL it bound shows the port the page expects.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import queue
 import re
@@ -22,18 +22,20 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from inngest_codecs.server.settings import DEFAULT_PORT
 
 from .commands import checked_commands
 from .markdown import Block
 
 TIMEOUT = 180
 SERVES = re.compile(r"(?:^|\s)inngest-codecs serve\b")
-LISTENING = re.compile(r"viewer and codec server on (?P<url>http://\S+) ")
+LISTENING = re.compile(r"viewer and codec server on (?P<base>http://\S+):(?P<port>\d+) ")
+PAGE_PORT = re.compile(r"--port[= ](\d+)")
 LOGIN = re.compile(r"sign in by opening (?P<url>http://\S+)")
 NOT_CARRIED = {"_", "SHLVL", "PWD", "OLDPWD", "DOCS_ENV_FILE"}
 
@@ -155,26 +157,32 @@ class Reader:
         return ran
 
     def _serve(self, block: Block, command: str, printed_before: str) -> Ran:
-        with _one_server_at_a_time():
-            process = self._start(["bash", "-c", f"set -euo pipefail\n{command}"])
-            lines: queue.Queue[str | None] = queue.Queue()
-            threading.Thread(target=_pump, args=(process, lines), daemon=True).start()
-            printed: list[str] = []
-            try:
-                url = _wait_for_url(lines, printed)
-                if url is not None:
-                    token = self.env.get("INNGEST_CODECS_TOKEN") or self.env.get(
-                        "INNGEST_CODECS_SERVE_TOKEN"
-                    )
-                    _fetch_viewer(url, token, "".join(printed))
-            finally:
-                _stop(process)
-                while (line := lines.get(timeout=TIMEOUT)) is not None:
-                    printed.append(line)
+        """Serve on a port the system picks (a port the page names still wins), never on a
+        fixed one that a viewer the reader left running would hold."""
+        expected = PAGE_PORT.search(command)
+        port = expected[1] if expected else str(DEFAULT_PORT)
+        chosen = SERVES.sub(lambda found: found[0] + " --port 0", command, count=1)
+        process = self._start(["bash", "-c", f"set -euo pipefail\n{chosen}"])
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=_pump, args=(process, lines), daemon=True).start()
+        printed: list[str] = []
+        try:
+            listening = _wait_for_url(lines, printed)
+            if listening is not None:
+                base = listening["base"].replace("//0.0.0.0", "//127.0.0.1")
+                token = self.env.get("INNGEST_CODECS_TOKEN") or self.env.get(
+                    "INNGEST_CODECS_SERVE_TOKEN"
+                )
+                _fetch_viewer(f"{base}:{listening['port']}", token, "".join(printed))
+        finally:
+            _stop(process)
+            while (line := lines.get(timeout=TIMEOUT)) is not None:
+                printed.append(line)
         output = printed_before + "".join(printed)
-        if url is None:
+        if listening is None:
             return Ran(block, output, process.returncode or 1)
-        return Ran(block, output, 0)
+        bound = f"{listening['base']}:{listening['port']}"
+        return Ran(block, output.replace(bound, f"{listening['base']}:{port}"), 0)
 
 
 def _skip(item: str) -> bool:
@@ -188,7 +196,7 @@ def _pump(process: subprocess.Popen[str], lines: queue.Queue[str | None]) -> Non
     lines.put(None)
 
 
-def _wait_for_url(lines: queue.Queue[str | None], printed: list[str]) -> str | None:
+def _wait_for_url(lines: queue.Queue[str | None], printed: list[str]) -> re.Match[str] | None:
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
         try:
@@ -201,7 +209,7 @@ def _wait_for_url(lines: queue.Queue[str | None], printed: list[str]) -> str | N
         printed.append(line)
         listening = LISTENING.search(line)
         if listening:
-            return listening["url"].replace("//0.0.0.0:", "//127.0.0.1:")
+            return listening
     return None
 
 
@@ -227,17 +235,6 @@ def _stop(process: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-
-
-@contextlib.contextmanager
-def _one_server_at_a_time() -> Iterator[None]:
-    """The pages serve on the default port; runs of this test on one machine take turns."""
-    with open(Path(tempfile.gettempdir()) / "inngest-codecs-docs-serve.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def output_matches(expected: str, printed: str) -> bool:

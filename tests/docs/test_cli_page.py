@@ -14,6 +14,8 @@ import pytest
 from .commands import run_script
 from .markdown import ROOT, blocks
 
+pytestmark = pytest.mark.slow  # runs the console script in subprocesses
+
 PAGE = ROOT / "docs" / "cli.md"
 
 

@@ -219,6 +219,7 @@ def test_every_page_that_runs_is_prepared_for() -> None:
     assert set(RUN_PAGES) <= set(GIVEN)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", RUN_PAGES)
 def test_page_runs_as_printed(page: str, tmp_path: Path) -> None:
     given = GIVEN[page]

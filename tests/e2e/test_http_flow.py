@@ -24,6 +24,8 @@ from inngest_codecs.testing import (
 
 from .app import SECRETS, build
 
+pytestmark = pytest.mark.slow
+
 KEY = "e2e-key"
 SERVERS = {"flask": serve_flask, "fastapi": serve_fastapi}
 

@@ -19,6 +19,8 @@ from inngest_codecs import EncryptionMiddleware
 from inngest_codecs.envelope import is_envelope
 from inngest_codecs.testing import Run, StandIn, serve_fastapi, serve_flask
 
+pytestmark = pytest.mark.slow
+
 KEY = "my-secret-key"
 VARIANTS = [("flask", False), ("fastapi", True)]
 

@@ -52,7 +52,7 @@ def _install() -> None:
     if (HERE / "node_modules" / ".package-lock.json").exists():
         return
     subprocess.run(
-        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        ["npm", "ci", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=HERE,
         check=True,
         timeout=600,

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from inngest_codecs import Encryptor
 from inngest_codecs.codecs.aesgcm import STRATEGY as AES_GCM
@@ -14,6 +15,8 @@ from inngest_codecs.codecs.secretbox import SecretBoxCodec
 
 from ..server.conftest import AUTH, codec_server
 from .conftest import Bridge
+
+pytestmark = pytest.mark.slow
 
 KEY = "interop server key"
 LIBSODIUM = SecretBoxCodec.strategy

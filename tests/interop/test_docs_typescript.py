@@ -16,6 +16,8 @@ from inngest_codecs import available_codecs
 from ..docs.markdown import PAGES, ROOT, blocks
 from .conftest import HERE, Bridge
 
+pytestmark = pytest.mark.slow
+
 TSC_OPTIONS = ["--noEmit", "--strict", "--target", "es2022", "--skipLibCheck"]
 TSC_OPTIONS += ["--module", "esnext", "--moduleResolution", "bundler"]
 """A reader's project compiled by a bundler, as `import ... from "./aes-gcm"` assumes."""

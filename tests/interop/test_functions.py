@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import inngest
+import pytest
 from inngest.experimental import mocked
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
@@ -13,6 +14,8 @@ from inngest_codecs.envelope import build, is_envelope
 from inngest_codecs.testing import StandIn
 
 from .conftest import Bridge
+
+pytestmark = pytest.mark.slow
 
 KEY = "cross-language key"
 CARD = "4111-1111-1111-1111"

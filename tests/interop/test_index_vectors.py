@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from ..docs.markdown import ROOT
 from ..test_index import VECTORS
 from .conftest import HERE, Bridge
 from .test_docs_typescript import TSC_OPTIONS
+
+pytestmark = pytest.mark.slow
 
 
 def _node(*command: str) -> subprocess.CompletedProcess[str]:

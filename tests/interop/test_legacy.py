@@ -13,7 +13,7 @@ from inngest_codecs.envelope import DATA, MARKER, STRATEGY
 from ..conftest import needs_legacy_plugin
 from .conftest import Bridge
 
-pytestmark = needs_legacy_plugin
+pytestmark = [pytest.mark.slow, needs_legacy_plugin]
 
 VALUES: list[Any] = [{"ssn": "123-45-6789"}, "é ✓ 🎉", [1, 2.5, None, True], 0, {}]
 

@@ -20,6 +20,8 @@ from inngest_codecs.offload import LocalDirectoryStore
 
 from .conftest import Bridge, NodeError
 
+pytestmark = pytest.mark.slow
+
 KEY = "cross-language key"
 VALUE: dict[str, Any] = {"rows": [{"id": i, "name": f"customer {i}"} for i in range(200)]}
 

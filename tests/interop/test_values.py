@@ -13,6 +13,8 @@ from inngest_codecs.envelope import build
 
 from .conftest import Bridge, NodeError
 
+pytestmark = pytest.mark.slow
+
 # Values both JSON and JavaScript carry exactly.
 VALUES: list[Any] = [
     None,

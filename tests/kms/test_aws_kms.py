@@ -15,6 +15,8 @@ from inngest_codecs.errors import EncryptionError, KeyRevokedError
 
 from .conftest import kms_module
 
+pytestmark = pytest.mark.slow
+
 layout = kms_module("inngest_codecs_aws_kms.layout")
 plugin = kms_module("inngest_codecs_aws_kms")
 

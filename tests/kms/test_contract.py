@@ -11,6 +11,8 @@ from inngest_codecs.testing.codec_contract import CodecContract
 
 from .conftest import kms_module
 
+pytestmark = pytest.mark.slow
+
 plugin = kms_module("inngest_codecs_aws_kms")
 
 

@@ -19,6 +19,8 @@ from inngest_codecs.errors import EncryptionError
 
 from .conftest import kms_module
 
+pytestmark = pytest.mark.slow
+
 layout = kms_module("inngest_codecs_aws_kms.layout")
 testing = kms_module("inngest_codecs_aws_kms.testing")
 

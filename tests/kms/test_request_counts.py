@@ -8,9 +8,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from inngest_codecs import Encryptor
 
 from ..reliability.figures import count
+
+pytestmark = pytest.mark.slow
 
 VALUES = 10_000
 

@@ -11,6 +11,8 @@ from inngest_codecs.errors import CodecError
 
 from ..test_telemetry import Readings, readings  # noqa: F401  (the fixture)
 
+pytestmark = pytest.mark.slow
+
 
 def test_kms_calls_are_timed(readings: Readings, local_kms: Any, kms_key: str) -> None:  # noqa: F811
     sealed = Encryptor(kms_key, codec="aws-kms").encrypt({"order": 1})

@@ -2,9 +2,11 @@
 
 Each case plants sentinel secrets, checks that the function's code sees them in
 plaintext, and (in the harness) that none of them reaches the server in any
-byte the SDK sent. Every case runs for sync and async functions under Flask,
-FastAPI and Django. The matrix also enumerates the installed SDK's opcodes: a
-new opcode fails the suite until someone decides what it carries.
+byte the SDK sent. Every case runs for sync and async functions under one
+framework; the framework only changes how a request is read and answered, so the
+cases in ``ON_EVERY_FRAMEWORK`` run, sync and async, under each of the others.
+A new case needs only ``@case``. The matrix also enumerates the installed SDK's
+opcodes: a new opcode fails the suite until someone decides what it carries.
 """
 
 from __future__ import annotations
@@ -29,10 +31,16 @@ from inngest_codecs.testing import StandIn
 
 from .harness import KEY, SERVERS, Harness, Parallel, publish, send, step
 
+pytestmark = pytest.mark.slow
+
 Case = Callable[[Harness], None]
 CASES: dict[str, tuple[Case, frozenset[Opcode]]] = {}
 REFUSED: dict[Opcode, str] = {Opcode.AI_GATEWAY: "ai_infer_is_refused"}
 """Opcodes that never leave while encryption is on: the case proving each is refused."""
+EVERY_CASE_ON = "flask"
+"""The framework every case runs under (the quickest to start of those in ``SERVERS``)."""
+ON_EVERY_FRAMEWORK = ("step_run_and_function_output",)
+"""Cases that also run under every other framework in ``SERVERS``."""
 
 
 def case(*opcodes: Opcode) -> Callable[[Case], Case]:
@@ -609,9 +617,18 @@ def ai_infer_is_refused(h: Harness) -> None:
 # The matrix -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("is_async", [False, True], ids=["sync", "async"])
-@pytest.mark.parametrize("framework", sorted(SERVERS))
-@pytest.mark.parametrize("name", sorted(CASES))
+def matrix() -> list[Any]:
+    """(case, framework, sync or async) for every case under ``EVERY_CASE_ON``, and for the
+    cases in ``ON_EVERY_FRAMEWORK`` under each framework."""
+    return [
+        pytest.param(name, framework, is_async, id=f"{name}-{framework}-{mode}")
+        for name in sorted(CASES)
+        for framework in (sorted(SERVERS) if name in ON_EVERY_FRAMEWORK else [EVERY_CASE_ON])
+        for is_async, mode in ((False, "sync"), (True, "async"))
+    ]
+
+
+@pytest.mark.parametrize(("name", "framework", "is_async"), matrix())
 def test_no_plaintext_reaches_the_server(name: str, framework: str, is_async: bool) -> None:
     function, opcodes = CASES[name]
     with StandIn() as server:
@@ -629,3 +646,12 @@ def test_every_opcode_of_the_installed_sdk_is_decided() -> None:
     assert set(Opcode) == set(steps.CARRIES), "steps.CARRIES must say what each opcode carries"
     assert set(Opcode) <= covered, f"no leak case exercises {set(Opcode) - covered}"
     assert all(name in CASES for name in REFUSED.values())
+
+
+def test_the_matrix_runs_every_case_sync_and_async_and_every_framework() -> None:
+    runs = {tuple(param.values) for param in matrix()}
+    assert {(name, EVERY_CASE_ON, mode) for name in CASES for mode in (False, True)} <= runs
+    assert set(ON_EVERY_FRAMEWORK) <= set(CASES)
+    assert {(framework, mode) for _, framework, mode in runs} == {
+        (framework, mode) for framework in SERVERS for mode in (False, True)
+    }

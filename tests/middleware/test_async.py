@@ -28,6 +28,8 @@ from inngest_codecs.testing import (
     serve_flask,
 )
 
+pytestmark = pytest.mark.slow
+
 KEY = "async-store-key"
 GUARD = 60.0  # seconds: only ever reached when the event loop is blocked
 

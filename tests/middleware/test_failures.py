@@ -17,6 +17,8 @@ from inngest_codecs.testing import StandIn, serve_flask
 
 from .conftest import KEY, MakeClient, event
 
+pytestmark = pytest.mark.slow
+
 WRONG_KEY = "someone else's key"
 
 

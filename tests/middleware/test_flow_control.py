@@ -13,10 +13,13 @@ from typing import Any
 
 import celpy
 import inngest
+import pytest
 
 from inngest_codecs import EncryptionMiddleware
 from inngest_codecs.index import blind_index
 from inngest_codecs.testing import StandIn, assert_no_plaintext, serve_flask
+
+pytestmark = pytest.mark.slow
 
 KEY = "flow-control-key"
 BY_CUSTOMER = "event.data.customer_idx"

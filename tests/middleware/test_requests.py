@@ -27,6 +27,8 @@ from inngest_codecs.testing import (
     sign,
 )
 
+pytestmark = pytest.mark.slow
+
 KEY = "request-test-key"
 SECRET = "decrypted-only-for-fresh-requests"
 Serve = Callable[[inngest.Inngest, list[Any]], AbstractContextManager[ServedApp]]

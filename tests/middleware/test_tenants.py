@@ -11,6 +11,8 @@ from inngest_codecs import DecryptionError, EncryptionMiddleware, Encryptor, Unk
 from inngest_codecs.envelope import KEY_ID
 from inngest_codecs.testing import StandIn, assert_no_plaintext, serve_flask
 
+pytestmark = pytest.mark.slow
+
 DEFAULT, ACME, GLOBEX = "default-key", "acme-key", "globex-key"
 ACME_ID = Encryptor(ACME).codec.key_ids[0]
 

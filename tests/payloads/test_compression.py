@@ -107,6 +107,7 @@ def test_unknown_compression_is_a_configuration_error() -> None:
         Encryptor(KEY, compression="gzip")
 
 
+@pytest.mark.slow
 @given(json_values)
 def test_any_value_round_trips_with_compression(value: Any) -> None:
     encryptor = Encryptor(KEY, codec="aes-gcm", compression="zstd")
@@ -114,6 +115,7 @@ def test_any_value_round_trips_with_compression(value: Any) -> None:
     assert encryptor.decrypt(encryptor.encrypt(padded)) == padded
 
 
+@pytest.mark.slow
 def test_three_and_a_half_megabytes_fit_under_the_step_limit_only_compressed(
     record_property: Any,
 ) -> None:
@@ -137,6 +139,7 @@ def _sealed_frame(frame: bytes, codec: str = "secretbox") -> dict[str, Any]:
     return build(encryptor.codec.strategy + "+zstd", encryptor.codec.encrypt(frame))
 
 
+@pytest.mark.slow
 def test_zip_bomb_gets_a_typed_error_without_decompressing_it_all() -> None:
     bomb = _zstd().compress(b"[" + b" " * (80 * MiB) + b"]", level=19)
     assert len(bomb) < 64 * 1024

@@ -16,6 +16,8 @@ from inngest_codecs.testing import StandIn, serve_fastapi
 
 from .data import api_response, compressed_blobs
 
+pytestmark = pytest.mark.slow
+
 KEY = "http payloads key"
 
 

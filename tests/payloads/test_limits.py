@@ -47,6 +47,7 @@ def test_limits_must_be_positive_byte_counts(bad: Any) -> None:
         SizeGuard(SizeLimits(max_event_bytes=bad))
 
 
+@pytest.mark.slow
 @given(json_values, st.sampled_from(["secretbox", "aes-gcm"]))
 def test_envelope_sizes_are_computed_without_encoding(value: Any, codec: str) -> None:
     sealed = Encryptor(KEY, codec=codec).encrypt(value)
@@ -55,6 +56,7 @@ def test_envelope_sizes_are_computed_without_encoding(value: Any, codec: str) ->
     assert envelope_size(sealed["__STRATEGY__"], blob_length) == len(orjson.dumps(sealed))
 
 
+@pytest.mark.slow
 @given(json_values)
 def test_other_values_are_measured_as_compact_json(value: Any) -> None:
     from inngest_codecs import strictjson
@@ -62,6 +64,7 @@ def test_other_values_are_measured_as_compact_json(value: Any) -> None:
     assert encoded_size(value) == len(strictjson.dumps(value))
 
 
+@pytest.mark.slow
 def test_six_megabyte_step_output_is_refused_naming_the_step() -> None:
     value = {"ssn": SECRET, "rows": api_response(6_000_000)}
     sealed = Encryptor(KEY).encrypt(value)
@@ -92,6 +95,7 @@ def test_six_megabyte_step_output_is_refused_naming_the_step() -> None:
     assert SECRET not in message and sealed["data"][:40] not in message
 
 
+@pytest.mark.slow
 def test_the_same_output_fits_once_offloaded(tmp_path: Path) -> None:
     value = api_response(6_000_000)
     encryptor = Encryptor(KEY, offload_over=3 * MiB, offload_store=LocalDirectoryStore(tmp_path))

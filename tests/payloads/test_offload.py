@@ -55,6 +55,7 @@ def _reference(encryptor: Encryptor, sealed: dict[str, Any]) -> Reference:
     return Reference.from_bytes(encryptor.codec.decrypt(blob), sealed["__STRATEGY__"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("codec", ["secretbox", "aes-gcm"])
 def test_six_megabytes_round_trip_through_the_store(codec: str, store: LocalDirectoryStore) -> None:
     value = api_response(6_000_000)
@@ -80,6 +81,7 @@ def test_small_values_stay_inline(store: LocalDirectoryStore) -> None:
     assert objects(store) == []
 
 
+@pytest.mark.slow
 def test_offload_over_compares_the_envelope_after_compression(store: LocalDirectoryStore) -> None:
     value = api_response(2_000_000)
     plain = Encryptor(KEY, offload_over=1_000_000, offload_store=store).encrypt(value)

@@ -17,7 +17,7 @@ from inngest_codecs.registry import available_stores, open_store
 from ..conftest import needs_s3_plugin
 from .data import api_response, records
 
-pytestmark = needs_s3_plugin
+pytestmark = [pytest.mark.slow, needs_s3_plugin]
 
 KEY = "s3 key"
 BUCKET = "inngest-offload"

@@ -10,12 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import inngest
+import pytest
 
 from inngest_codecs import EncryptionMiddleware, Encryptor
 from inngest_codecs.middleware import places
 from inngest_codecs.testing import StandIn, serve_flask, stored_step_id
 
 from .app import APP, KEY, SECRET, Bank, format_version, plain, serving
+
+pytestmark = pytest.mark.slow
 
 
 def test_one_event_reaches_many_functions_waits_and_replays(

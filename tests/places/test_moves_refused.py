@@ -16,6 +16,8 @@ from inngest_codecs.testing.standin import INVOKED_EVENT
 
 from .app import SECRET, Bank, plain, refused, serving
 
+pytestmark = pytest.mark.slow
+
 
 def test_a_memo_moved_to_another_step_is_refused(bank: tuple[Bank, inngest.Inngest]) -> None:
     app, client = bank

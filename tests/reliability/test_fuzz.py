@@ -6,6 +6,7 @@ import base64
 import contextlib
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +46,8 @@ envelope_like = st.fixed_dictionaries(
         "extra": anything,
     },
 )
+
+pytestmark = pytest.mark.slow
 documents = st.recursive(
     st.one_of(json_values, envelope_like),
     lambda children: (

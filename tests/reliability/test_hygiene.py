@@ -1,33 +1,45 @@
-"""Every failure path, with logging at DEBUG: no key, plaintext or ciphertext escapes."""
+"""Every failure path, with logging at DEBUG: no key, plaintext or ciphertext escapes.
+
+The paths of the library and its settings, of the payload layers (compression,
+offloading, size limits), of the middleware and of the CLI.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import inngest
 import pytest
 from inngest.experimental import mocked
 
-from inngest_codecs import EncryptionMiddleware, Encryptor, load_codec
+from inngest_codecs import CodecError, EncryptionMiddleware, Encryptor, load_codec
 from inngest_codecs.config import EncryptionSettings
+from inngest_codecs.envelope import build
+from inngest_codecs.for_inngest.limits import SizeGuard, SizeLimits
+from inngest_codecs.offload import LocalDirectoryStore
 
 from .figures import count
 
 KEY = "hygiene-primary-key-0001"
 FALLBACK = "hygiene-fallback-key-0002"
 PLAINTEXT = "hygiene-plaintext-ssn-123-45-6789"
+VALUE = {"ssn": PLAINTEXT, "rows": [{"n": i, "ssn": PLAINTEXT} for i in range(100)]}
 SEALED = Encryptor("a completely different key").encrypt({"ssn": PLAINTEXT})
 CIPHERTEXT = SEALED["data"]
 SECRETS = [KEY, FALLBACK, PLAINTEXT, CIPHERTEXT[:24]]
+NAMING = {"bad object", "bad config", "codec option"}
+"""Paths whose error names what was refused (here the plaintext, used as a name)."""
 
 
-def failure_paths() -> dict[str, Callable[[], Any]]:
+def library_paths() -> dict[str, Callable[[], Any]]:
     encryptor = Encryptor(KEY, fallback_keys=[FALLBACK])
     tampered = {**encryptor.encrypt(PLAINTEXT), "data": CIPHERTEXT}
     return {
@@ -53,28 +65,100 @@ def assert_clean(text: str) -> None:
         assert secret not in text
 
 
-@pytest.mark.parametrize("path", sorted(failure_paths()))
-def test_library_failure_paths(path: str, caplog: pytest.LogCaptureFixture) -> None:
+def payload_paths(folder: Path) -> tuple[dict[str, Callable[[], Any]], list[str]]:
+    """The payload layers' failure paths, and the ciphertext and stored bytes they handle."""
+    (folder / "objects").mkdir()
+    store = LocalDirectoryStore(folder / "objects")
+    offloading = Encryptor(KEY, offload_over=100, offload_store=store)
+    claim = offloading.encrypt(VALUE)
+    [stored] = [p for p in store.root.rglob("*") if p.is_file()]
+    object_bytes = stored.read_bytes()
+    compressing = Encryptor(KEY, compression="zstd", max_decompressed_bytes=1000)
+    compressed = compressing.encrypt(VALUE)
+    blocked = folder / "blocked"
+    blocked.write_text("")
+    guard = SizeGuard(SizeLimits(max_step_output_bytes=2000, max_event_bytes=2000))
+    sealed = Encryptor(KEY).encrypt(VALUE)
+
+    def altered() -> None:
+        stored.write_bytes(object_bytes[:-1] + bytes([object_bytes[-1] ^ 1]))
+        offloading.decrypt(claim)
+
+    def missing() -> None:
+        stored.unlink(missing_ok=True)
+        offloading.decrypt(claim)
+
+    handled = [claim["data"][:24], compressed["data"][:24], sealed["data"][:24]]
+    handled += [base64.b64encode(object_bytes[:18]).decode(), object_bytes[:16].hex()]
+    return {
+        "too large to decompress": lambda: compressing.decrypt(compressed),
+        "malformed frame": lambda: Encryptor(KEY).decrypt(
+            build("inngest/libsodium+zstd", Encryptor(KEY).codec.encrypt(PLAINTEXT.encode()))
+        ),
+        "no store": lambda: Encryptor(KEY).decrypt(claim),
+        "altered object": altered,
+        "missing object": missing,
+        "store write": lambda: Encryptor(
+            KEY, offload_over=100, offload_store=LocalDirectoryStore(blocked)
+        ).encrypt(VALUE),
+        "step too large": lambda: guard.check_step_output("s", sealed, VALUE),
+        "event too large": lambda: guard.check_event("e", {"name": "e", "data": sealed}, VALUE),
+    }, handled
+
+
+PAYLOAD_PATHS = [
+    "too large to decompress",
+    "malformed frame",
+    "no store",
+    "altered object",
+    "missing object",
+    "store write",
+    "step too large",
+    "event too large",
+]
+
+
+@pytest.mark.parametrize("path", sorted(library_paths()) + PAYLOAD_PATHS)
+def test_failure_paths_leak_nothing(
+    path: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
-    with pytest.raises(Exception) as caught:
-        failure_paths()[path]()
+    payload, handled = payload_paths(tmp_path)
+    paths = {**library_paths(), **payload}
+    # The payload layers raise only the library's own errors.
+    with pytest.raises(CodecError if path in payload else Exception) as caught:
+        paths[path]()
     error = caught.value
-    if path in ("bad object", "bad config", "codec option"):
-        # The position or name of what was refused is reported, never a value.
-        assert CIPHERTEXT[:24] not in str(error) and KEY not in str(error)
-    else:
-        assert_clean(f"{error}{error!r}{error.args}")
+    text = f"{error}{error!r}{error.args}{vars(error)}"
+    # The position or name of what was refused is reported, never a value.
+    for secret in [*SECRETS, *handled]:
+        if not (path in NAMING and secret == PLAINTEXT):
+            assert secret not in text
     for record in caplog.records:
-        assert_clean(record.getMessage())
+        for secret in [*SECRETS, *handled]:
+            assert secret not in record.getMessage()
     count("failure paths checked for leaks")
 
 
-def test_reprs_hold_no_secret() -> None:
+def test_near_limit_warning_leaks_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    sealed = Encryptor(KEY).encrypt(VALUE)
+    guard = SizeGuard(SizeLimits(max_step_output_bytes=int(len(sealed["data"]) * 1.1)))
+    with caplog.at_level(logging.DEBUG):
+        guard.check_step_output("s", sealed, VALUE)
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert PLAINTEXT not in warning and sealed["data"][:24] not in warning and KEY not in warning
+
+
+def test_reprs_hold_no_secret(tmp_path: Path) -> None:
     encryptor = Encryptor(KEY, fallback_keys=[FALLBACK])
     settings = EncryptionSettings.from_mapping({"key": KEY, "fallback_keys": [FALLBACK]})
     factory = EncryptionMiddleware.factory(KEY, fallback_decryption_keys=[FALLBACK])
     middleware = factory(inngest.Inngest(app_id="h", is_production=False), None)
-    for thing in (encryptor, encryptor.codec, encryptor.keys, settings, middleware):
+    layered = Encryptor(
+        KEY, compression="zstd", offload_over=100, offload_store=f"file://{tmp_path}"
+    )
+    things = (encryptor, encryptor.codec, encryptor.keys, settings, middleware, layered)
+    for thing in (*things, LocalDirectoryStore(tmp_path), SizeGuard()):
         assert_clean(repr(thing))
         count("reprs checked")
 
@@ -99,6 +183,7 @@ def test_middleware_failure_path(caplog: pytest.LogCaptureFixture) -> None:
     count("failure paths checked for leaks")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [

@@ -13,6 +13,8 @@ from inngest_codecs.testing import StandIn, call_request, serve_flask
 
 from .figures import count
 
+pytestmark = pytest.mark.slow
+
 CURRENT, NEW = "current-key", "new-key"
 FOUR_STEP_ROLLOUT = [
     {"secret_key": CURRENT},

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from inngest_codecs.config import EncryptionSettings
 from inngest_codecs.keyring import Keyring
 from inngest_codecs.server.credentials import Credentials
 
 from ..cli.test_commands import assert_clean_failure, cli
 from .conftest import KEY, TOKEN, codec_server
+
+pytestmark = pytest.mark.slow
 
 ACME_TOKEN = "acme-support-token-0123456789"
 

@@ -26,6 +26,8 @@ from inngest_codecs.testing import StandIn, serve_asgi, serve_flask
 from ..cli.test_commands import cli
 from .conftest import AUTH, KEY, codec_server
 
+pytestmark = pytest.mark.slow
+
 DIAGNOSIS = "type 2 diabetes"
 NAME = "Maria Garcia"
 

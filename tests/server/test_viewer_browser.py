@@ -25,6 +25,8 @@ from inngest_codecs.testing import serve_asgi
 
 from .conftest import KEY, OLD_KEY, TOKEN, codec_server
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

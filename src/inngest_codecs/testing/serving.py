@@ -15,6 +15,8 @@ from typing import Any
 import inngest
 
 SERVE_PATH = "/api/inngest"
+POLL_INTERVAL = 0.02
+"""Seconds between a server thread's checks for a shutdown: how long stopping it waits."""
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,12 @@ class ServedApp:
     client: inngest.Inngest
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _listening_socket() -> socket.socket:
+    """A socket listening on a port the system picked, so no other process can take it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
 
 
 @contextlib.contextmanager
@@ -55,7 +59,7 @@ def _serve_wsgi(app: Any, client: inngest.Inngest) -> Iterator[ServedApp]:
             pass
 
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(POLL_INTERVAL,), daemon=True)
     thread.start()
     try:
         yield ServedApp(f"http://127.0.0.1:{server.server_port}{SERVE_PATH}", client)
@@ -112,10 +116,11 @@ def serve_asgi(app: Any) -> Iterator[str]:
     """Any ASGI app under uvicorn on a free loopback port; yields its base URL."""
     import uvicorn
 
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -127,6 +132,7 @@ def serve_asgi(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        sock.close()
 
 
 @contextlib.contextmanager
@@ -142,14 +148,16 @@ def serve_tornado(
 
     app = tornado.web.Application()
     inngest.tornado.serve(app, client, list(functions))
-    port = _free_port()
+    sock = _listening_socket()
+    sock.setblocking(False)
+    port = sock.getsockname()[1]
     loop = asyncio.new_event_loop()
     started = threading.Event()
 
     def run() -> None:
         asyncio.set_event_loop(loop)
         server = tornado.httpserver.HTTPServer(app)
-        server.listen(port, address="127.0.0.1")
+        server.add_sockets([sock])
         loop.call_soon(started.set)
         loop.run_forever()
         server.stop()

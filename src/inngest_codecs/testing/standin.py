@@ -5,7 +5,8 @@ It speaks just enough of the SDK protocol (``docs/SDK_SPEC.md`` in
 loopback: an event API that receives what clients send, and a runner that
 calls an app's serve endpoint with signed requests, memoizes what each step
 returns and calls again until the function finishes. The same address answers
-REST API lookups of runs and events (`rest_api`).
+REST API lookups of runs and events (`rest_api`). Its parts depend one way:
+``standin`` -> ``storage``, ``rest_api`` -> ``runner`` -> ``events``, ``recorder``, ``signing``.
 Everything the SDK sends is kept in a [`Recorder`][].
 
 It does not schedule, persist, rate-limit, evaluate ``if`` expressions or
@@ -15,22 +16,16 @@ with the newest received event of that name (or times out when there is none).
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
-import time
-import uuid
-from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
-import jcs
-
+from .events import EventLog
 from .recorder import Recorder
 from .rest_api import RestAPI
-from .runner import FAILED_EVENT, INVOKED_EVENT, Run, _Execution
-from .signing import sign
+from .runner import INVOKED_EVENT, Run
+from .serving import POLL_INTERVAL
 from .storage import StoredValues
 
 DEFAULT_SIGNING_KEY = "signkey-test-" + "0f" * 32
@@ -57,7 +52,7 @@ class _EventAPI(BaseHTTPRequestHandler):
             self._reply(400, {"error": "body is not JSON", "status": 400})
             return
         events = payload if isinstance(payload, list) else [payload]
-        self._reply(200, {"ids": stand_in._receive(events), "status": 200})
+        self._reply(200, {"ids": stand_in.event_log.receive(events), "status": 200})
 
     def do_GET(self) -> None:
         self._reply(*self.server.stand_in.rest_api.answer(self.path, self.headers["authorization"]))
@@ -97,23 +92,24 @@ class StandIn(StoredValues):
         max_attempts: int = 3,
         max_requests: int = 500,
     ) -> None:
-        self.signing_key = signing_key
+        super().__init__(
+            EventLog(),
+            Recorder(),
+            signing_key=signing_key,
+            max_attempts=max_attempts,
+            max_requests=max_requests,
+        )
         self.event_key = event_key
-        self.max_attempts = max_attempts
-        self.max_requests = max_requests
-        self.recorder = Recorder()
         self.rest_api = RestAPI(self)
-        self._events: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._ids = itertools.count(1)
         self._server: _EventServer | None = None
-        self._http = httpx.Client(timeout=60)
 
     # Lifecycle ---------------------------------------------------------------
 
     def start(self) -> StandIn:
         self._server = _EventServer(self)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, args=(POLL_INTERVAL,), daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -121,7 +117,7 @@ class StandIn(StoredValues):
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-        self._http.close()
+        self.close()
 
     def __enter__(self) -> StandIn:
         return self.start()
@@ -147,116 +143,13 @@ class StandIn(StoredValues):
             "is_production": True,
         }
 
-    # Event API ---------------------------------------------------------------
-
-    def _receive(self, events: Sequence[Any]) -> list[str]:
-        ids = []
-        with self._lock:
-            for raw in events:
-                event = dict(raw) if isinstance(raw, dict) else {"name": "", "data": raw}
-                event.setdefault("id", f"evt-{next(self._ids)}")
-                event.setdefault("ts", int(time.time() * 1000))
-                event.setdefault("data", {})
-                self._events.append(event)
-                ids.append(str(event["id"]))
-        return ids
-
     @property
     def events(self) -> list[dict[str, Any]]:
         """Every event received, as stored."""
-        with self._lock:
-            return list(self._events)
-
-    def _stored_events(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._events)
+        return self.event_log.all()
 
     def latest_event(self, name: str) -> dict[str, Any] | None:
-        with self._lock:
-            return next((e for e in reversed(self._events) if e.get("name") == name), None)
-
-    # Runner ------------------------------------------------------------------
-
-    def call(
-        self,
-        app_url: str,
-        function_id: str,
-        payload: Mapping[str, Any],
-        *,
-        step_id: str | None = None,
-        timestamp: int | None = None,
-        signing_key: str | None = None,
-        signed: bool = True,
-    ) -> httpx.Response:
-        """One call request to an app, signed like Inngest signs it."""
-        body = jcs.canonicalize(payload)
-        headers = {"content-type": "application/json", "x-inngest-server-kind": "cloud"}
-        if signed:
-            stamp = int(time.time()) if timestamp is None else timestamp
-            headers["x-inngest-signature"] = sign(body, signing_key or self.signing_key, stamp)
-        params = {"fnId": function_id, "stepId": step_id or "step"}
-        return self._http.post(app_url, params=params, content=body, headers=headers)
-
-    def run(
-        self,
-        app_url: str,
-        function_id: str,
-        events: Mapping[str, Any] | Sequence[Mapping[str, Any]],
-        *,
-        max_calls: int | None = None,
-    ) -> Run:
-        """Run a function until it completes or fails, and return what was stored.
-
-        ``events`` is the triggering event (or a batch). With ``max_calls``,
-        stop after that many call requests and return a run still
-        ``running``; [`resume`][] carries it on, against the same app or a
-        redeployed one.
-        """
-        batch = [dict(events)] if isinstance(events, Mapping) else [dict(e) for e in events]
-        for event in batch:
-            event.setdefault("id", f"evt-{next(self._ids)}")
-            event.setdefault("ts", int(time.time() * 1000))
-            event.setdefault("data", {})
-        run = Run(run_id=uuid.uuid4().hex, function_id=function_id, status="running", events=batch)
-        run._execution = _Execution(self, run, batch)
-        self.rest_api.register(run, batch)
-        run._execution.drive(app_url, max_calls)
-        self.rest_api.settle(run)
-        return run
-
-    def run_on_failure(self, app_url: str, failure_function_id: str, failed: Run) -> Run:
-        """Run a function's ``on_failure`` handler for a failed run, as Inngest does.
-
-        The handler is triggered by an ``inngest/function.failed`` event holding
-        the run's error and its original triggering event; the event is stored.
-        """
-        if failed.status != "failed":
-            raise ValueError("only a failed run triggers on_failure")
-        event = {
-            "name": FAILED_EVENT,
-            "data": {
-                "error": failed.error,
-                "event": failed.events[0] if failed.events else {},
-                "function_id": failed.function_id,
-                "run_id": failed.run_id,
-            },
-        }
-        self._receive([event])
-        return self.run(app_url, failure_function_id, event)
-
-    def cancel(self, run: Run) -> Run:
-        """Stop a running run, as a matching ``cancel_on`` event makes Inngest do."""
-        if run.running:
-            run.status = "cancelled"
-        return run
-
-    def resume(self, app_url: str, run: Run, *, max_calls: int | None = None) -> Run:
-        """Continue a run stopped by ``max_calls``, calling ``app_url`` from now on."""
-        if run._execution is None or not run.running:
-            raise ValueError("only a run that is still running can be resumed")
-        run._execution.drive(app_url, max_calls)
-        self.rest_api.settle(run)
-        return run
+        return self.event_log.latest(name)
 
 
 __all__ = ["INVOKED_EVENT", "Run", "StandIn"]

@@ -15,12 +15,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .runner import Run, _Execution
-
-if TYPE_CHECKING:
-    from .rest_api import RestAPI
+from .runner import Run, Runner
 
 
 def stored_step_id(name: str, occurrence: int = 0) -> str:
@@ -29,20 +26,15 @@ def stored_step_id(name: str, occurrence: int = 0) -> str:
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()  # the SDK's scheme, not a secret
 
 
-class StoredValues:
-    """Moving stored values between places, and re-running from a step."""
-
-    rest_api: RestAPI
+class StoredValues(Runner):
+    """A runner whose stored values can be moved between places, and re-run from a step."""
 
     def stored_event(self, event_id: str) -> dict[str, Any]:
         """The stored event with id ``event_id`` (the stored object: changes stay)."""
-        for event in self._stored_events():
-            if str(event.get("id")) == event_id:
-                return event
-        raise KeyError(f"no stored event {event_id!r}")
-
-    def _stored_events(self) -> list[dict[str, Any]]:  # the stand-in's own list of events
-        return []
+        event = self.event_log.find(event_id)
+        if event is None:
+            raise KeyError(f"no stored event {event_id!r}")
+        return event
 
     def move_memo(
         self,
@@ -89,9 +81,4 @@ class StoredValues:
             events=events,
             steps={step_id: copy.deepcopy(run.steps[step_id]) for step_id in kept},
         )
-        rerun._execution = _Execution(self, rerun, events)  # type: ignore[arg-type]
-        rerun._execution.stack = list(kept)
-        self.rest_api.register(rerun, events)
-        rerun._execution.drive(app_url, None)
-        self.rest_api.settle(rerun)
-        return rerun
+        return self.launch(app_url, rerun, memoized=kept)
