@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from inngest_codecs import Encryptor, KeyConfigError
+from inngest_codecs import ConfigError, Encryptor, KeyConfigError
 from inngest_codecs.config import EncryptionSettings
 from inngest_codecs.errors import DecryptionError, KeyRevokedError
-from inngest_codecs.keyring import Keyring, resolve_file_variables
+from inngest_codecs.keyring import Keyring, keyring_from_env
 
 TENANTS = {"acme": {"key": "acme-key", "codec": "aes-gcm"}, "globex": ["globex-new", "globex-old"]}
 
@@ -74,9 +74,10 @@ def test_keys_directory_and_file_variables(tmp_path: Path) -> None:
         Keyring.from_settings(settings(), keys_dir=str(tmp_path / "missing"))
     key_file = tmp_path / "k"
     key_file.write_text("from-a-file\n")
-    env = resolve_file_variables({"INNGEST_ENCRYPTION_KEY_FILE": str(key_file)})
-    assert env == {"INNGEST_ENCRYPTION_KEY": "from-a-file"}
+    from_file, _ = keyring_from_env({"INNGEST_ENCRYPTION_KEY_FILE": str(key_file)})
+    assert from_file.key == "from-a-file"
     direct = {"INNGEST_ENCRYPTION_KEY": "direct", "INNGEST_ENCRYPTION_KEY_FILE": str(key_file)}
-    assert resolve_file_variables(direct) == {"INNGEST_ENCRYPTION_KEY": "direct"}
-    with pytest.raises(KeyConfigError, match="cannot read INNGEST_ENCRYPTION_KEY_FILE"):
-        resolve_file_variables({"INNGEST_ENCRYPTION_KEY_FILE": str(tmp_path / "none")})
+    with pytest.raises(ConfigError, match="not both"):
+        keyring_from_env(direct)
+    with pytest.raises(KeyConfigError, match="INNGEST_ENCRYPTION_KEY_FILE: cannot read"):
+        keyring_from_env({"INNGEST_ENCRYPTION_KEY_FILE": str(tmp_path / "none")})

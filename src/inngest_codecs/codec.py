@@ -138,10 +138,16 @@ class Codec(abc.ABC):
 
     @classmethod
     def generate_key(cls) -> str:
-        """A new random key string suitable for this codec (256 bits)."""
+        """A new random key for this codec: ``<name>:`` then 256 random bits in base64url.
+
+        The name says which codec the key was made for (settings that name no
+        codec use it), and keeps the key from starting with ``-``, which a
+        command line would read as a flag. Codecs whose keys live in a key
+        service raise [`KeyConfigError`][] saying where keys come from.
+        """
         import secrets  # here, not at the top: importing it costs a cold start milliseconds
 
-        return secrets.token_urlsafe(32)
+        return f"{cls.name}:{secrets.token_urlsafe(32)}"
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} keys={self.keys!r}>"

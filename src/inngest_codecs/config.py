@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import registry
+from . import config_env, keycheck, registry
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
 from .config_values import ENV_PREFIX, REQUIRED, Setting
 from .encryptor import DEFAULT_CODEC, DEFAULT_EVENT_FIELD, Encryptor
@@ -43,10 +43,7 @@ ENV_CODEC = ENV_PREFIX + "CODEC"
 
 
 def _hint(name: str, known: Sequence[str]) -> str:
-    import difflib  # only when a name is wrong
-
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(known))}"
+    return config_env.hint(name, known)
 
 
 class EncryptionSettings:
@@ -80,8 +77,10 @@ class EncryptionSettings:
     decrypt_only: Setting[bool] = Setting(
         "bool", False, "decrypt what arrives, encrypt nothing new"
     )
-    event_encryption_field: Setting[tuple[str, ...]] = Setting(
-        "fields", DEFAULT_EVENT_FIELD, "event data field(s) encrypted on every event sent"
+    event_encryption_field: Setting[tuple[str, ...] | Callable[[str], bool]] = Setting(
+        "fields",
+        DEFAULT_EVENT_FIELD,
+        "event data field(s) encrypted on every event sent (steps and outputs always are)",
     )
     encrypt_errors: Setting[bool] = Setting(
         "bool", False, "encrypt the message and stack of step and function errors"
@@ -226,33 +225,35 @@ class EncryptionSettings:
         environ: Mapping[str, str] | None = None,
         *,
         overrides: Mapping[str, Any] | None = None,
+        on_unknown: Callable[[str], None] | None = None,
     ) -> EncryptionSettings:
-        """Settings from ``INNGEST_ENCRYPTION_*`` variables; unknown ones are refused.
+        """Settings from ``INNGEST_ENCRYPTION_*`` variables (see `config_env`).
 
         ``overrides`` (by canonical name, ``None`` meaning not given) win over
         the environment: the command line passes its flags this way, and
-        messages name them by their flag.
+        messages name them by their flag. Unknown variables are refused, or
+        passed to ``on_unknown`` (commands that only read use it to warn).
+        Without a codec, a generated key's own codec is used, else the default.
         """
-        env = os.environ if environ is None else environ
-        by_env = {s.env: s.name for s in SETTINGS}
-        values: dict[str, Any] = {}
-        for variable, text in env.items():
-            if not variable.startswith(ENV_PREFIX):
-                continue
-            if variable not in by_env:
-                raise ConfigError(f"unknown variable {variable}{_hint(variable, list(by_env))}")
-            if text.strip():
-                values[by_env[variable]] = text
+        from_environment = config_env.read_environment(
+            os.environ if environ is None else environ, SETTINGS, ENV_PREFIX, on_unknown
+        )
+        values: dict[str, Any] = {name: found.text for name, found in from_environment.items()}
         given = {name: value for name, value in (overrides or {}).items() if value is not None}
         values.update(given)
         if "key" not in values:
-            raise KeyConfigError(f"{ENV_KEY} is not set")
+            raise KeyConfigError(f"{ENV_KEY} is not set (nor {ENV_KEY}_FILE)")
+        made_for = keycheck.made_for(values["key"])
+        if "codec" not in values and made_for is not None:  # a generated key names its codec
+            values["codec"] = made_for
 
         def label(name: str) -> str:
             setting = BY_NAME.get(name)
             if setting is None:
                 return repr(name)
-            return (setting.cli or repr(name)) if name in given else setting.env
+            if name in given:
+                return setting.cli or repr(name)
+            return from_environment[name].variable if name in from_environment else name
 
         return cls(values, text=True, label=label)
 

@@ -90,10 +90,20 @@ def _bool(value: Any, where: str, from_text: bool) -> bool:
     return value
 
 
-def _fields(value: Any, where: str, from_text: bool) -> tuple[str, ...]:
+def _fields(value: Any, where: str, from_text: bool) -> tuple[str, ...] | Callable[[str], bool]:
+    """Names, ``False`` (no field: the TypeScript option's ``false``), or a function
+    choosing a field by its name (the TypeScript option's function)."""
+    off = from_text and isinstance(value, str) and value.strip().lower() in ("false", "off")
+    if value is False or off:
+        return ()
+    if callable(value):
+        return value  # type: ignore[no-any-return]
     names = split_keys(value) if isinstance(value, str) else value
     if not isinstance(names, (list, tuple)) or not names:
-        raise ConfigError(f"{where} must be a field name or a list of field names")
+        raise ConfigError(
+            f"{where} must be a field name, a list of field names, False, or a function "
+            "of a field name"
+        )
     if not all(isinstance(n, str) and n.strip() for n in names):
         raise ConfigError(f"{where} must hold non-empty field names")
     return tuple(n.strip() for n in names)
@@ -220,7 +230,8 @@ KIND_TEXT = {
     "name": "str",
     "mapping": "mapping (text: a JSON object)",
     "bool": "bool (text: true/false, 1/0, yes/no, on/off)",
-    "fields": "str or list of str (text: comma-separated)",
+    "fields": "str or list of str (text: comma-separated); false: none; in code, also a "
+    "function of a field name that says whether to encrypt it",
     "seconds": "seconds, 0 or more",
     "seconds_or_off": "seconds, or off (None)",
     "count": "whole number, 0 or more",

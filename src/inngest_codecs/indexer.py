@@ -112,17 +112,26 @@ def read_indexes(value: Any, where: str, from_text: bool) -> tuple[BlindIndex, .
     return tuple(found)
 
 
-def check_indexes(indexes: Sequence[BlindIndex], fields: Sequence[str], next_key: object) -> None:
+EventFields = Sequence[str] | Callable[[str], bool]
+"""The encrypted event fields: names, or a function choosing a field by its name."""
+
+
+def check_indexes(indexes: Sequence[BlindIndex], fields: EventFields, next_key: object) -> None:
     """Refuse indexes that read a plain field or write into an encrypted one."""
+
+    def encrypted(name: str | None) -> bool:
+        return name is not None and (fields(name) if callable(fields) else name in fields)
+
     for index in indexes:
         label = f"index {index.name!r}"
-        if index.source[0] not in fields:
+        if not encrypted(index.source[0]):
+            named = "chosen by a function" if callable(fields) else ", ".join(fields)
             raise ConfigError(
                 f"{label} reads data.{index.source[0]}, which is not an encrypted field "
-                f"({', '.join(fields)}): a plain value needs no index"
+                f"({named}): a plain value needs no index"
             )
         for target in (index.target, index.next_target):
-            if target in fields:
+            if encrypted(target):
                 raise ConfigError(f"{label} writes data.{target}, an encrypted field")
         if (index.next_target is None) != (next_key is None):
             raise ConfigError(
@@ -146,7 +155,7 @@ class Indexer:
         indexes: Sequence[BlindIndex],
         tenants: TenantRouter,
         *,
-        fields: Sequence[str],
+        fields: EventFields,
         index_key: KeyInput | None = None,
         next_key: KeyInput | None = None,
     ) -> None:

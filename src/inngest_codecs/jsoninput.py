@@ -25,15 +25,18 @@ def _reject_constant(name: str) -> Any:
 _decoder = json.JSONDecoder(parse_constant=_reject_constant)
 
 
-def read_json(data: bytes, where: str = "the input") -> Any:
-    """The JSON value in ``data``, or [`EncodingError`][] saying why ``where`` is refused."""
+def read_json(data: bytes, where: str = "the input", *, one_line: bool = False) -> Any:
+    """The JSON value in ``data``, or [`EncodingError`][] saying why ``where`` is refused.
+
+    ``one_line``: ``data`` is one line of JSON lines (``where`` names the line), so a
+    place in it is given as a column alone."""
     try:
         return strictjson.loads(data)
     except EncodingError as refusal:
-        raise EncodingError(f"{where} {explain(data, refusal)}") from None
+        raise EncodingError(f"{where} {explain(data, refusal, one_line=one_line)}") from None
 
 
-def explain(data: bytes, refusal: EncodingError | None = None) -> str:
+def explain(data: bytes, refusal: EncodingError | None = None, *, one_line: bool = False) -> str:
     """Why ``data`` is not acceptable JSON, as the end of a sentence naming it."""
     try:
         text = data.decode("utf-8")
@@ -45,9 +48,13 @@ def explain(data: bytes, refusal: EncodingError | None = None) -> str:
         _decoder.decode(text)
     except json.JSONDecodeError as error:
         place = f"line {error.lineno}, column {error.colno}"
+        place = f"column {error.colno}" if one_line else place
         if error.msg == "Extra data" and looks_like_json_lines(text):
             return f"is not one JSON document ({place}): it looks like JSON lines; add --lines"
-        return f"is not valid JSON ({place}: {error.msg.lower()})"
+        detail = error.msg[0].lower() + error.msg[1:]
+        if detail.endswith(" at"):  # "unterminated string starting at": the place ends it
+            return f"is not valid JSON: {detail} {place}"
+        return f"is not valid JSON ({place}: {detail})"
     except RecursionError:
         return "is nested too deeply to read"
     except ValueError as error:

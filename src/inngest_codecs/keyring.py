@@ -14,21 +14,19 @@ decryption). Revoked key ids are never loaded, so they never open anything.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from . import envelope, layers, registry
 from .config import EncryptionSettings
-from .config_values import ENV_PREFIX
 from .encryptor import Encryptor
 from .errors import CodecError, ConfigError, DecryptionError, KeyConfigError, KeyRevokedError
 from .keys import KeySet
 from .tenants import check_tenant_keys
 
 ENV_KEYS_DIR = "INNGEST_CODECS_KEYS_DIR"
-FILE_SUFFIX = "_FILE"
 TENANT_FILE_PREFIX = "tenant."
 MAX_KEY_FILE_BYTES = 4096
 
@@ -209,34 +207,18 @@ def read_keys_dir(directory: str) -> list[tuple[str, str]]:
     return found
 
 
-def resolve_file_variables(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``environ`` with each ``INNGEST_ENCRYPTION_<SETTING>_FILE`` replaced by
-    ``INNGEST_ENCRYPTION_<SETTING>`` holding the file's text (as Docker and Kubernetes
-    secrets are mounted); a variable set directly wins over its ``_FILE`` form."""
-    env = dict(os.environ if environ is None else environ)
-    for variable in [v for v in env if v.startswith(ENV_PREFIX) and v.endswith(FILE_SUFFIX)]:
-        path = env.pop(variable)
-        target = variable[: -len(FILE_SUFFIX)]
-        if env.get(target, "").strip() or not path.strip():
-            continue
-        try:
-            with open(path, encoding="utf-8") as handle:
-                env[target] = handle.read().strip()
-        except (OSError, UnicodeDecodeError):
-            raise KeyConfigError(f"cannot read {variable} ({path!a})") from None
-    return env
-
-
 def keyring_from_env(
     environ: Mapping[str, str] | None = None,
     *,
     overrides: Mapping[str, Any] | None = None,
     keys_dir: str | None = None,
+    on_unknown: Callable[[str], None] | None = None,
 ) -> tuple[EncryptionSettings, Keyring]:
-    """The settings from the environment (``_FILE`` variables read) and their keyring;
-    ``keys_dir`` defaults to ``$INNGEST_CODECS_KEYS_DIR``."""
-    env = resolve_file_variables(environ)
-    settings = EncryptionSettings.from_env(env, overrides=overrides)
+    """The settings from the environment (``_FILE`` variables read, see
+    [`config_env`][inngest_codecs.config_env]) and their keyring; ``keys_dir`` defaults
+    to ``$INNGEST_CODECS_KEYS_DIR``; ``on_unknown`` as for ``EncryptionSettings.from_env``."""
+    env = os.environ if environ is None else environ
+    settings = EncryptionSettings.from_env(env, overrides=overrides, on_unknown=on_unknown)
     directory = keys_dir or env.get(ENV_KEYS_DIR, "").strip() or None
     return settings, Keyring.from_settings(settings, keys_dir=directory)
 
@@ -250,5 +232,4 @@ __all__ = [
     "key_id_hint",
     "keyring_from_env",
     "read_keys_dir",
-    "resolve_file_variables",
 ]

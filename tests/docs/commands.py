@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -127,6 +128,20 @@ def nox_problems(command: str) -> list[str]:
             asked.append(word)
     missing = [name for name in asked if name not in known]
     return [f"{command!r}: noxfile.py has no session {name!r}" for name in missing]
+
+
+def run_script(
+    script: str, cwd: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """``script`` in bash as a page's reader types it, stopping at the first failure."""
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def checked_commands(script: str) -> tuple[str, list[str], list[str]]:

@@ -52,9 +52,10 @@ class BlockFailed(AssertionError):
 
 
 class Reader:
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(self, cwd: Path, env: dict[str, str], python: str = sys.executable) -> None:
         self.cwd = cwd
         self.env = env
+        self.python = python  # the interpreter python blocks run in
         self.last: Ran | None = None
 
     def follow(self, block: Block) -> None:
@@ -65,7 +66,7 @@ class Reader:
         if block.title:
             (self.cwd / block.title).write_text(block.text, encoding="utf-8")
         elif block.language == "python":
-            self.last = self._run(block, [sys.executable, "-"], stdin=block.text)
+            self.last = self._run(block, [self.python, "-"], stdin=block.text)
         elif block.language == "sh":
             self.last = self._shell(block)
 

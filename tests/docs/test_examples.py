@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import secrets
 import sys
 from collections.abc import Iterator
@@ -59,7 +60,7 @@ class Given:
 GIVEN: dict[str, Given] = {
     "README.md": Given(),
     "docs/index.md": Given(env=("INNGEST_ENCRYPTION_KEY",)),
-    "docs/getting-started.md": Given(inngest=True, secrets=("Maria Garcia",)),
+    "docs/getting-started.md": Given(),  # its own script runs the stand-in and checks for leaks
     "docs/configuration.md": Given(env=("INNGEST_ENCRYPTION_KEY",)),
     "docs/middleware.md": Given(env=("INNGEST_ENCRYPTION_KEY",)),
     "docs/codecs.md": Given(),
@@ -80,7 +81,20 @@ GIVEN: dict[str, Given] = {
         inngest=True,
         secrets=("ana@example.com", "Ana@Example.com", "ben@example.com"),
     ),
+    "plugins/inngest-codecs-aws-kms/README.md": Given(),
+    "plugins/inngest-codecs-example/README.md": Given(),
+    "plugins/inngest-codecs-legacy/README.md": Given(),
+    "plugins/inngest-codecs-s3/README.md": Given(env=("INNGEST_ENCRYPTION_KEY",), aws=True),
 }
+
+PLUGIN_USES = {
+    "inngest-codecs-aws-kms": ('"aws-kms"', "inngest_codecs_aws_kms"),
+    "inngest-codecs-aws-kms[testing]": ("inngest_codecs_aws_kms.testing",),
+    "inngest-codecs-legacy": ('"legacy-aes"', "inngest_codecs_legacy"),
+    "inngest-codecs-s3": ('"s3://', "inngest_codecs_s3"),
+    "inngest-codecs-example": ('"chacha20-poly1305"', "inngest_codecs_example"),
+}
+"""What in a block that runs needs a plugin (and extra) installed."""
 
 ALL_BLOCKS = [block for page in PAGES for block in blocks(page)]
 RUN_PAGES = sorted({b.page for b in ALL_BLOCKS if b.language in RUN and not b.not_run}, key=str)
@@ -130,6 +144,26 @@ def test_install_and_nox_commands_name_what_the_checkout_has() -> None:
                 problems += [f"{page_name(page)}: {p}" for p in nox_problems(code)]
     assert not problems, "\n".join(problems)
     assert any("pip install" in c and '".[demo]"' in c for c in commands), "README installs"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=page_name)
+def test_examples_that_need_a_plugin_install_it_first(page: Path) -> None:
+    """Before the first block that runs with a plugin, the page installs it from the
+    checkout (and, for LocalKms, the extra it needs), and names its PyPI name."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    missing: list[str] = []
+    for block in blocks(page):
+        shows_the_checkout = block.title and (ROOT / block.title).is_file()
+        if block.language not in RUN or block.not_run is not None or shows_the_checkout:
+            continue
+        before = "\n".join(lines[: block.line])
+        for plugin, uses in PLUGIN_USES.items():
+            if not any(use in block.text for use in uses):
+                continue
+            install = re.compile(rf"pip install(?:[^`\n]|\n(?!\n))*?plugins/{re.escape(plugin)}")
+            if not install.search(before) or plugin.split("[")[0] not in before:
+                missing.append(f"{block.where} uses {plugin} without installing it first")
+    assert not missing, "\n".join(missing)
 
 
 def test_toml_and_json_blocks_parse() -> None:

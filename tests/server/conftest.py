@@ -20,8 +20,8 @@ from inngest_codecs.server.credentials import Credentials
 from inngest_codecs.server.settings import LOOPBACK_NAMES
 from inngest_codecs.testing import serve_asgi
 
-KEY = "server-test-key"
-OLD_KEY = "server-test-old-key"
+KEY = "server-test-key that is long enough to be strong"
+OLD_KEY = "server-test-old-key that is long enough to be strong"
 TOKEN = "a-token-of-at-least-16-characters"
 AUTH = {"authorization": f"Bearer {TOKEN}"}
 

@@ -17,13 +17,21 @@ from typing import Any
 from ..config import EncryptionSettings
 from ..index import FULL_BYTES, apply_normalizer, check_length, check_name, parse_normalizer
 from ..indexer import Indexer
+from .common import (
+    EXIT_CONFIG,
+    EXIT_INPUT,
+    EXIT_OK,
+    CliError,
+    add_codec,
+    codec_options,
+    flag_key,
+    read_key_file,
+)
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 
 
 def _value(args: argparse.Namespace) -> Any:
-    from . import EXIT_INPUT, CliError
-
     if not args.json:
         return args.value
     try:
@@ -35,15 +43,14 @@ def _value(args: argparse.Namespace) -> Any:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from . import EXIT_CONFIG, EXIT_INPUT, EXIT_OK, CliError, _codec_options, _flag_key
-    from . import _read_key_file as read_key_file
-
     settings = EncryptionSettings.from_env(
         overrides={
-            "key": _flag_key(args),
+            "key": flag_key(args),
             "codec": args.codec,
-            "codec_options": _codec_options(args),
-            "index_key": read_key_file(args.index_key_file) if args.index_key_file else None,
+            "codec_options": codec_options(args),
+            "index_key": read_key_file(args.index_key_file, "--index-key-file")
+            if args.index_key_file
+            else None,
             "cache_size": 0,
         }
     )
@@ -79,8 +86,6 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def add_command(add: AddCommand) -> None:
-    from . import add_codec
-
     sub = add("index", "print the blind-index tag of a value (see docs/flow-control.md)", cmd_index)
     sub.add_argument("value", metavar="VALUE", help="the value, as text (see --json)")
     sub.add_argument("--name", required=True, help="the index name, as configured")
@@ -98,4 +103,4 @@ def add_command(add: AddCommand) -> None:
     sub.add_argument(
         "--index-key-file", help="read index_key from this file ($INNGEST_ENCRYPTION_INDEX_KEY)"
     )
-    add_codec(sub)
+    add_codec(sub, "encrypt")

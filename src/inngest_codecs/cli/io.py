@@ -67,11 +67,23 @@ def _open(source: str) -> IO[bytes]:
         raise InputError(f"cannot read {_name(source)}: {error.strerror}") from None
 
 
-def _parse(data: bytes, where: str) -> Any:
+def _parse(data: bytes, where: str, *, one_line: bool = False) -> Any:
     try:
-        return read_pasted(data, where)
+        return read_pasted(data, where, one_line=one_line)
     except EncodingError as error:
         raise InputError(str(error)) from None
+
+
+def _parse_line(line: bytes, number: int, name: str) -> Any:
+    """One line of JSON lines; a first line that opens an object or array alone is
+    taken for what it is: the start of one document over several lines."""
+    text = line.rstrip(b"\r\n")
+    if number == 1 and text.strip() in (b"{", b"["):
+        raise InputError(
+            f"line 1 of {name} opens a JSON document that goes on over several lines: "
+            "it is one document, not JSON lines; drop --lines"
+        )
+    return _parse(text, f"line {number} of {name}", one_line=True)
 
 
 def read_documents(source: str, *, lines: bool) -> Iterator[Any]:
@@ -84,7 +96,7 @@ def read_documents(source: str, *, lines: bool) -> Iterator[Any]:
             return
         for number, line in enumerate(stream, start=1):
             if line.strip():
-                yield _parse(line, f"line {number} of {name}")
+                yield _parse_line(line, number, name)
     except OSError as error:
         raise InputError(f"cannot read {name}: {error.strerror}") from None
     finally:

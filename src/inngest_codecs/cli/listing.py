@@ -8,21 +8,23 @@ envelope, or why none does; it never prints a plaintext.
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Callable
 from typing import Any
 
+from ..config import ENV_KEY
+from ..config_env import env_secret
 from ..for_inngest.documents import describe, find_envelopes
+from .common import EXIT_OK, add_input, add_keys, operator_keyring
 from .decoded import Decoded
 from .io import each_document, pick, printable
-from .opening import Decoder, decoder, endpoint_of, no_envelope_note
+from .opening import Decoder, add_opening, decoder, endpoint_of, no_envelope_note
 
 
 def _keys_given(args: argparse.Namespace) -> bool:
-    from ..config import ENV_KEY
-    from ..keyring import resolve_file_variables
-
     if args.key or args.key_file or getattr(args, "keys_dir", None) or endpoint_of(args):
         return True
-    return bool(resolve_file_variables().get(ENV_KEY, "").strip())
+    return env_secret(os.environ, ENV_KEY) is not None
 
 
 def _verdicts(decoded: Decoded) -> dict[str, str]:
@@ -37,8 +39,6 @@ def _verdicts(decoded: Decoded) -> dict[str, str]:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from . import EXIT_OK, operator_keyring
-
     opens: Decoder | None = None
     if _keys_given(args):
         opens = decoder(args, lambda: operator_keyring(args))
@@ -68,6 +68,18 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             found += 1
         count += 1
 
-    each_document(args.file, args.lines, "inspected", handle)
+    for source in args.file:
+        each_document(source, args.lines, "inspected", handle)
     no_envelope_note(found, args.path)
     return EXIT_OK
+
+
+def add_command(add: Callable[[str, str, Any], argparse.ArgumentParser]) -> None:
+    inspect = add(
+        "inspect",
+        "list the envelopes in documents (no key needed; with keys, who opens each)",
+        cmd_inspect,
+    )
+    add_keys(inspect)
+    add_opening(inspect)
+    add_input(inspect, several=True)

@@ -14,15 +14,14 @@ from typing import Any
 
 from ..errors import InngestAuthError
 from ..for_inngest.rest_api import ENV_SIGNING_KEY, InngestAPI
+from .common import add_keys, add_path, operator_keyring
 from .io import write_document
-from .opening import decoder, report
+from .opening import add_opening, decoder, report
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 
 
 def _lookup(args: argparse.Namespace, fetch: Callable[[InngestAPI], Any]) -> int:
-    from . import operator_keyring
-
     decode = decoder(args, lambda: operator_keyring(args))
     with open_api(args) as api:
         if not api.configured:
@@ -69,9 +68,6 @@ def add_allow_plain_http(sub: argparse.ArgumentParser) -> None:
 
 
 def add_commands(add: AddCommand) -> None:
-    from . import add_keys, add_path
-    from .opening import add_opening
-
     run = add("run", "print a function run from Inngest, decrypted", cmd_run)
     run.add_argument("run_id", metavar="RUN_ID")
     event = add("event", "print an event from Inngest, decrypted", cmd_event)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..for_inngest.documents import open_with_report
-from ..keyring import Keyring, keyring_from_env
+from ..keyring import Keyring
 from .decoded import Decoded
 from .endpoint import CodecEndpoint
 from .io import pick, printable
@@ -34,10 +34,6 @@ def endpoint_of(args: argparse.Namespace) -> CodecEndpoint | None:
         return None
     token = getattr(args, "codec_token", None) or os.environ.get(ENV_CODEC_TOKEN, "").strip()
     return CodecEndpoint(url, token or None)
-
-
-def build_keyring(args: argparse.Namespace, overrides: dict[str, Any]) -> Keyring:
-    return keyring_from_env(overrides=overrides, keys_dir=getattr(args, "keys_dir", None))[1]
 
 
 def decoder(args: argparse.Namespace, keyring: Callable[[], Keyring]) -> Decoder:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..config_env import env_secret
 from ..server.credentials import Credentials
 from ..server.settings import (
     DEFAULT_HOST,
@@ -20,6 +21,16 @@ from ..server.settings import (
     check_settings,
     normalized_origin,
 )
+from .common import (
+    EXIT_CONFIG,
+    CliError,
+    add_keys,
+    build_encryptor,
+    operator_keyring,
+    read_key_file,
+)
+from .lookup import add_allow_plain_http, open_api
+from .opening import add_keys_dir
 
 AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 
@@ -27,7 +38,8 @@ AddCommand = Callable[[str, str, Any], argparse.ArgumentParser]
 def _credentials(args: argparse.Namespace) -> tuple[Credentials, str | None]:
     """The credentials configured, or a generated one and its token (for the login URL)."""
     path = args.credentials or os.environ.get(ENV_CREDENTIALS, "").strip()
-    token = args.token or os.environ.get(ENV_TOKEN, "").strip()
+    from_file = read_key_file(args.token_file, "--token-file") if args.token_file else None
+    token = from_file or args.token or env_secret(os.environ, ENV_TOKEN) or ""
     if path:
         return Credentials.from_file(path), None
     if token:
@@ -36,9 +48,6 @@ def _credentials(args: argparse.Namespace) -> tuple[Credentials, str | None]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from . import EXIT_CONFIG, CliError, build_encryptor, operator_keyring
-    from .lookup import open_api
-
     missing = [name for name in ("starlette", "uvicorn") if importlib.util.find_spec(name) is None]
     if missing:
         raise CliError(
@@ -104,10 +113,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def add_command(add: AddCommand) -> None:
-    from . import add_keys
-    from .lookup import add_allow_plain_http
-    from .opening import add_keys_dir
-
     serve = add("serve", "serve a codec server and web viewer on this machine", cmd_serve)
     add_keys(serve)
     add_keys_dir(serve)
@@ -127,6 +132,11 @@ def add_command(add: AddCommand) -> None:
     serve.add_argument(
         "--token",
         help=f"a single credential, named 'token' (default: ${ENV_TOKEN})",
+    )
+    serve.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help=f"read --token from this file (default: ${ENV_TOKEN}_FILE)",
     )
     serve.add_argument(
         "--allow-origin",

@@ -126,11 +126,12 @@ def open_envelopes(
         raise EncodingError("the document is nested too deeply to walk") from None
 
 
-def read_pasted(data: bytes, where: str = "the input") -> Any:
+def read_pasted(data: bytes, where: str = "the input", *, one_line: bool = False) -> Any:
     """A JSON document, or text as copied from a dashboard that is not JSON: a sealed
-    error message as displayed (read as that string). Else [`EncodingError`][]."""
+    error message as displayed (read as that string). Else [`EncodingError`][]
+    (``one_line``: see [`read_json`][inngest_codecs.jsoninput.read_json])."""
     try:
-        return read_json(data, where)
+        return read_json(data, where, one_line=one_line)
     except EncodingError:
         try:
             text = data.decode("utf-8").strip()

@@ -63,6 +63,8 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._run_encryptor = factory.tenants.default
         self._does_io = factory.does_io
         self._fields = settings.event_encryption_field
+        # The names known before any event is seen (none when a function chooses them).
+        self._named = self._fields if isinstance(self._fields, tuple) else ()
         if not settings.decrypt_only:
             realtime.guard(client)
         self._uncompressed = frozenset(settings.uncompressed)
@@ -212,11 +214,11 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         if settings.decrypt_only:
             steps.install(ctx, _checking(run_places, None))
             return
-        steps.warn_about_expressions(function, self._fields)
+        steps.warn_about_expressions(function, self._named)
         guard = steps.StepGuard(
             self._seal_payload,
             allow_plaintext_ai_infer=settings.allow_plaintext_ai_infer,
-            fields=self._fields,
+            fields=self._named,
         )
         steps.install(ctx, _checking(run_places, guard), off_loop=self._does_io)
         self._entry = forwarding.enter(opener.state)

@@ -10,6 +10,7 @@ registered per function sends, and does nothing outside such runs.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 import weakref
@@ -19,10 +20,14 @@ from typing import Any
 import inngest
 
 from ..config import ENV_KEY, EncryptionSettings
+from ..config_env import env_secret
 from ..encryptor import DEFAULT_EVENT_FIELD
 from ..errors import KeyConfigError
+from ..keycheck import findings
 from ..keys import KeyInput
 from . import forwarding, indexing, offloading
+
+logger = logging.getLogger("inngest_codecs")
 
 
 class Factory:
@@ -35,6 +40,8 @@ class Factory:
     ) -> None:
         self.settings = settings
         self.tenants = settings.tenants()
+        for finding in findings(settings.key, settings.fallback_keys, settings.codec):
+            logger.warning("inngest-codecs: %s", finding.message)
         self.does_io = self.tenants.does_io
         self.indexer = settings.indexer(self.tenants)
         self.guard = settings.size_guard()
@@ -105,7 +112,9 @@ class FactoryMethods:
         secret_key: KeyInput | Sequence[KeyInput] | None = None,
         *,
         decrypt_only: bool = False,
-        event_encryption_field: str | Sequence[str] = DEFAULT_EVENT_FIELD,
+        event_encryption_field: str | Sequence[str] | bool | Callable[[str], bool] = (
+            DEFAULT_EVENT_FIELD
+        ),
         fallback_decryption_keys: KeyInput | Sequence[KeyInput] | None = None,
         **settings: Any,
     ) -> Factory:
@@ -128,9 +137,9 @@ class FactoryMethods:
             values["fallback_decryption_keys"] = fallback_decryption_keys
         key = secret_key if secret_key is not None else settings.get("key")
         values.pop("key", None)
-        values["key"] = key if key is not None else os.environ.get(ENV_KEY)
+        values["key"] = key if key is not None else env_secret(os.environ, ENV_KEY)
         if values["key"] is None:
-            raise KeyConfigError(f"no key: pass secret_key, or set {ENV_KEY}")
+            raise KeyConfigError(f"no key: pass secret_key, or set {ENV_KEY} (or {ENV_KEY}_FILE)")
         return cls.from_settings(EncryptionSettings(values))
 
     @classmethod

@@ -35,7 +35,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from inngest._internal.execution_lib import get_step_context
 
@@ -45,6 +45,16 @@ from ..place import Place
 
 ALL_PLAIN = "*"
 """In ``plain_fields``: every field is plain unless it holds a value the run opened."""
+
+EventFields: TypeAlias = tuple[str, ...] | Callable[[str], bool]
+"""The configured event fields: names, or a function choosing a field by its name."""
+
+
+def chosen(fields: EventFields, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The fields of ``data`` that ``fields`` selects."""
+    if callable(fields):
+        return tuple(name for name in data if fields(name))
+    return fields
 
 
 class RunState:
@@ -65,7 +75,7 @@ class RunState:
     def __init__(
         self,
         encryptor: Encryptor,
-        fields: tuple[str, ...],
+        fields: EventFields,
         *,
         function_level: bool,
         plain: Iterable[str] = (),
@@ -105,11 +115,12 @@ class RunState:
 
     def fields_to_seal(self, data: Mapping[str, Any]) -> list[str]:
         """The fields of outgoing event data this run must encrypt."""
+        configured = chosen(self.fields, data)
         strict = bool(self._roots)  # a run that opened nothing has nothing to pass on
         return [
             name
             for name, value in data.items()
-            if name in self.fields
+            if name in configured
             or name in self.arrived
             or (name != self.tenant_field and strict and not self._is_plain(name))
             or (name != self.tenant_field and self._holds_opened(value))
@@ -189,7 +200,7 @@ def seal_event_data(
     data: Mapping[str, Any],
     states: Iterable[RunState],
     encryptor: Encryptor | None = None,
-    fields: tuple[str, ...] = (),
+    fields: EventFields = (),
     uncompressed: frozenset[str] = frozenset(),
     place: Callable[[str], Place | None] | None = None,
 ) -> dict[str, Any]:
@@ -202,9 +213,10 @@ def seal_event_data(
     """
     sealed = dict(data)
     done: set[str] = set()
-    if encryptor is not None and fields:
-        sealed = _encrypt(encryptor, sealed, fields, uncompressed, place)
-        done.update(fields)
+    names = chosen(fields, data)
+    if encryptor is not None and names:
+        sealed = _encrypt(encryptor, sealed, names, uncompressed, place)
+        done.update(names)
     for state in states:
         extra = [name for name in state.fields_to_seal(data) if name not in done]
         if extra:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import importlib.metadata
 
+from ..keycheck import made_for
+
 
 def flip(data: bytes, bit: int) -> bytes:
     altered = bytearray(data)
@@ -18,7 +20,9 @@ def key_texts(key: str | bytes) -> list[str]:
     material = key.encode("utf-8") if isinstance(key, str) else key
     forms = [material.hex(), base64.b64encode(material).decode(), repr(material)[2:-1]]
     if isinstance(key, str):
-        forms += [key, key[:12], key[-12:]]
+        # A generated key's "<codec name>:" is public; its random part is what must not show.
+        secret = key.partition(":")[2] if made_for(key) else key
+        forms += [key, secret[:12], secret[-12:]]
     return [form for form in forms if len(form) >= 8]
 
 
