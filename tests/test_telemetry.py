@@ -212,3 +212,12 @@ def test_the_middleware_counts_what_it_refuses(readings: Readings) -> None:
     assert kinds == {("too_large", "seal"): 1, ("unknown_key", "open"): stranger.requests}
     assert stranger.requests > 1
     _assert_nothing_secret(readings)
+
+
+def test_a_v0_envelope_written_while_recording_is_counted(readings: Readings) -> None:
+    # The TypeScript package's v0 format has no __STRATEGY__: counting it must not fail.
+    pytest.importorskip("inngest_codecs_legacy")
+    writer = Encryptor("legacy key", codec="legacy-aes", codec_options={"v0": True})
+    sealed = writer.encrypt({"n": 1})
+    assert "__STRATEGY__" not in sealed and writer.decrypt(sealed) == {"n": 1}
+    assert readings.total("values.sealed", codec="legacy-aes") == 1

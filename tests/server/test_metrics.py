@@ -32,5 +32,5 @@ def test_metrics_count_what_the_server_opened_behind_the_token() -> None:
         found = re.search(pattern, text)
         return int(found.group(1)) if found else 0
 
-    assert opened(after.text) == opened(before.text) + 1
+    assert opened(after.text) == opened(before.text) + 1, after.text
     assert "4111" not in after.text and KEY not in after.text

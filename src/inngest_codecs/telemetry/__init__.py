@@ -177,7 +177,8 @@ def sealed(codec: Any, sealed: Mapping[str, Any], plaintext_bytes: int) -> None:
     meters = _get()
     if meters is None:
         return
-    labels = _codec_labels(codec, sealed[envelope.STRATEGY], codec.key_ids[0])
+    strategy = sealed.get(envelope.STRATEGY, envelope.NO_STRATEGY)  # v0 writes none
+    labels = _codec_labels(codec, strategy, codec.key_ids[0])
     meters.sealed.add(labels, 1, plaintext_bytes, len(sealed[envelope.DATA]) * 3 // 4)
 
 
