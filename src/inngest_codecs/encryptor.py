@@ -19,11 +19,11 @@ from .errors import (
     ConfigError,
     DecryptionError,
     KeyConfigError,
-    KeyRevokedError,
 )
-from .keys import Key, KeyKind, KeySet, parse_keys
+from .keys import Key, KeySet
 from .layers import Layers, Opener
 from .place import Place
+from .revocation import Revocable, keys_beside
 
 if TYPE_CHECKING:
     from .offload.store import Store
@@ -72,48 +72,6 @@ class _PlaintextCache:
 
 def _cache_key(sealed: Mapping[str, Any]) -> tuple[Any, Any]:
     return sealed.get(envelope.STRATEGY, envelope.NO_STRATEGY), sealed.get(envelope.DATA)
-
-
-def _pool(own: KeySet | None, fallback_keys: object, kind: KeyKind) -> KeySet | None:
-    """A codec object's own keys, then the fallback keys given beside it."""
-    extra = parse_keys(fallback_keys, kind, "the fallback keys")
-    if own is None and not extra:
-        return None
-    every = tuple(dict.fromkeys((*(own.decryption_keys if own else ()), *extra)))
-    return KeySet(own.primary if own else every[0], every)
-
-
-class _Revocable:
-    """Opens with the live keys; a value only revoked keys open is refused for good."""
-
-    __slots__ = ("dead", "live", "strategy")
-    binds_associated_data = True  # passed to the codecs it holds, which may carry it
-
-    def __init__(self, live: Opener | None, dead: Opener | None, strategy: str) -> None:
-        self.live, self.dead, self.strategy = live, dead, strategy
-
-    def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
-        failure: DecryptionError | None = None
-        if self.live is not None:
-            try:
-                return decrypt_at(self.live, ciphertext, associated_data)
-            except DecryptionError as error:
-                if error.permanent or self.dead is None:
-                    raise
-                failure = error
-        try:
-            decrypt_at(self.dead, ciphertext, None)
-        except DecryptionError:
-            if failure is not None:
-                raise failure from None
-            raise DecryptionError(
-                "no configured key opens this value", strategy=self.strategy
-            ) from None
-        raise KeyRevokedError(
-            "the value opens only under a revoked key: it is erased",
-            strategy=self.strategy,
-            permanent=True,
-        )
 
 
 class Encryptor:
@@ -178,7 +136,7 @@ class Encryptor:
                     "formats as fallback_keys"
                 )
             self._codec = codec
-            self._keys = _pool(getattr(codec, "keys", None), fallback_keys, codec.key_kind)
+            self._keys = keys_beside(getattr(codec, "keys", None), fallback_keys, codec.key_kind)
             dead = None
         else:
             cls = registry.codec_class(codec or DEFAULT_CODEC)
@@ -196,7 +154,7 @@ class Encryptor:
         )
         opener: Opener = self._codec
         if dead is not None:
-            opener = _Revocable(self._codec, type(self._codec)(dead), self._codec.strategy)
+            opener = Revocable(self._codec, type(self._codec)(dead), self._codec.strategy)
         self._openers: dict[str, Opener] = {
             strategy: opener for strategy in (self._codec.strategy, *self._codec.opens)
         }
@@ -244,7 +202,7 @@ class Encryptor:
                 if dead is None:
                     opener = cls(live)  # type: ignore[arg-type]  # live is set: see above
                 else:
-                    opener = _Revocable(None if live is None else cls(live), cls(dead), strategy)
+                    opener = Revocable(None if live is None else cls(live), cls(dead), strategy)
             self._openers[strategy] = opener
         return opener
 
