@@ -21,7 +21,7 @@ from .errors import (
     KeyConfigError,
 )
 from .keys import Key, KeySet
-from .layers import Layers, Opener
+from .layers import Decrypter, Layers
 from .place import Place
 from .revocation import Revocable, keys_beside
 
@@ -152,10 +152,10 @@ class Encryptor:
             offload_over=offload_over,
             offload_store=offload_store,
         )
-        opener: Opener = self._codec
+        opener: Decrypter = self._codec
         if dead is not None:
             opener = Revocable(self._codec, type(self._codec)(dead), self._codec.strategy)
-        self._openers: dict[str, Opener] = {
+        self._openers: dict[str, Decrypter] = {
             strategy: opener for strategy in (self._codec.strategy, *self._codec.opens)
         }
         self._mark = self._codec.key_ids[0] if name_key else None
@@ -186,7 +186,7 @@ class Encryptor:
         """Whether sealing or opening may wait on a key service or a store."""
         return self._codec.does_io or self._layers.does_io
 
-    def _opener(self, strategy: str) -> Opener:
+    def _opener(self, strategy: str) -> Decrypter:
         opener = self._openers.get(strategy)
         if opener is None:
             opener = self._layers.opener(strategy, self._opener)

@@ -30,8 +30,8 @@ OFFLOADED = "+offload"
 LAYERS = (compressing.SUFFIX, OFFLOADED)
 
 
-class Opener(Protocol):
-    """Whatever opens the bytes of an envelope: a codec, or a codec under a layer."""
+class Decrypter(Protocol):
+    """Whatever decrypts the bytes of an envelope: a codec, or a codec under a layer."""
 
     def decrypt(self, ciphertext: bytes) -> bytes: ...
 
@@ -49,7 +49,7 @@ def split(strategy: str) -> tuple[str, str | None]:
 class _Decompressing:
     binds_associated_data = True  # passes it to the codec beneath, which may carry it
 
-    def __init__(self, inner: Opener, limit: int, strategy: str) -> None:
+    def __init__(self, inner: Decrypter, limit: int, strategy: str) -> None:
         self._inner, self._limit, self._strategy = inner, limit, strategy
 
     def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
@@ -61,7 +61,11 @@ class _Redeeming:
     binds_associated_data = True  # the reference and its object are bound to one place
 
     def __init__(
-        self, inner: Opener, store: Store | None, opener: Callable[[str], Opener], strategy: str
+        self,
+        inner: Decrypter,
+        store: Store | None,
+        opener: Callable[[str], Decrypter],
+        strategy: str,
     ) -> None:
         self._inner, self._store, self._opener, self._strategy = inner, store, opener, strategy
 
@@ -136,7 +140,7 @@ class Layers:
                 strategy = codec.strategy + OFFLOADED
         return envelope.build(strategy, blob)
 
-    def opener(self, strategy: str, opener: Callable[[str], Opener]) -> Opener | None:
+    def opener(self, strategy: str, opener: Callable[[str], Decrypter]) -> Decrypter | None:
         """The opener of a layered ``strategy`` (``opener`` gives those of the others), or None."""
         base, layer = split(strategy)
         if layer == compressing.SUFFIX:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .codec import decrypt_at
 from .errors import DecryptionError, KeyRevokedError
 from .keys import KeyKind, KeySet, parse_keys
-from .layers import Opener
+from .layers import Decrypter
 
 
 def keys_beside(own: KeySet | None, fallback_keys: object, kind: KeyKind) -> KeySet | None:
@@ -30,7 +30,7 @@ class Revocable:
     __slots__ = ("dead", "live", "strategy")
     binds_associated_data = True  # passed to the codecs it holds, which may carry it
 
-    def __init__(self, live: Opener | None, dead: Opener | None, strategy: str) -> None:
+    def __init__(self, live: Decrypter | None, dead: Decrypter | None, strategy: str) -> None:
         self.live, self.dead, self.strategy = live, dead, strategy
 
     def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:

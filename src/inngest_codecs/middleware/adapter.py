@@ -40,7 +40,7 @@ from . import forwarding, offloading, places, realtime, remote_state, steps, ten
 from .binding import Factory, FactoryMethods
 from .failures import run_error
 from .indexing import IndexedRunState
-from .opening import Opener
+from .opening import RunOpener
 from .requests import SignedRequest
 from .sizes import INVOKED_EVENT, RunSizes
 
@@ -152,7 +152,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         ctx: inngest.Context | inngest.ContextSync,
         function: inngest.Function[typing.Any],
         memos: inngest.StepMemos,
-    ) -> Opener:
+    ) -> RunOpener:
         """Check the request and choose the run's keys; the opener of what it brought."""
         settings = self._settings
         if self._request is not None and settings.max_signature_age is not None:
@@ -185,7 +185,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             indexer=self._indexer,
             event_places=self._written_places,
         )
-        return Opener(
+        return RunOpener(
             encryptor,
             settings.on_decryption_failure,  # type: ignore[arg-type]
             state,
@@ -195,7 +195,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
 
     @staticmethod
     def _open(
-        opener: Opener, memos: inngest.StepMemos, ctx: inngest.Context | inngest.ContextSync
+        opener: RunOpener, memos: inngest.StepMemos, ctx: inngest.Context | inngest.ContextSync
     ) -> None:
         opener.memos(memos)
         opener.events(ctx)
@@ -204,7 +204,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self,
         ctx: inngest.Context | inngest.ContextSync,
         function: inngest.Function[typing.Any],
-        opener: Opener,
+        opener: RunOpener,
     ) -> None:
         """Guard the run's steps and make its state visible to what it sends."""
         settings = self._settings

@@ -34,7 +34,7 @@ def _is_event(value: object) -> TypeGuard[dict[str, Any]]:
     return isinstance(value, dict) and isinstance(value.get("data"), dict) and "name" in value
 
 
-class Opener:
+class RunOpener:
     """Opens values for one request, under one failure policy, noting them in a run state.
 
     Each value is opened at its place (`places`): ``event_places(event)`` gives
