@@ -30,7 +30,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import strictjson
 from ..encryptor import Encryptor
 from ..errors import (
     CodecError,
@@ -39,19 +38,18 @@ from ..errors import (
     InngestNotFoundError,
 )
 from ..for_inngest.documents import (
-    EnvelopeInfo,
     OpenReport,
     describe,
     open_with_report,
     read_pasted,
 )
 from ..for_inngest.rest_api import InngestAPI
-from ..for_inngest.step_ids import step_names
-from ..keyring import EnvelopeOpener, Keyring, Opening
+from ..keyring import EnvelopeOpener, Keyring
 from . import metrics
 from .audit import AUDIT_KEY, AuditLog, AuditMiddleware
 from .credentials import Credential, Credentials
 from .guard import API_HEADER, CREDENTIAL_KEY, GuardMiddleware
+from .replies import TenantLimited, TenantRefused, json_response, report_json
 from .settings import DEFAULT_MAX_BODY, LOOPBACK_NAMES
 
 CONTENT_SECURITY_POLICY = (
@@ -71,59 +69,6 @@ class _Refusal(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
-
-
-class _TenantRefused(Exception):
-    """A value of a tenant the request's credential may not open."""
-
-    def __init__(self, tenant: str | None) -> None:
-        super().__init__(tenant)
-        self.tenant = tenant
-
-
-class _Limited:
-    """Opens with ``opener``, refusing values of tenants ``credential`` may not open."""
-
-    def __init__(self, opener: Encryptor | Keyring, credential: Credential) -> None:
-        self.opener = opener
-        self.credential = credential
-
-    def open(self, value: dict[str, Any]) -> Opening:
-        opener = self.opener
-        if isinstance(opener, Keyring):
-            opening = opener.open(value)
-        else:
-            opening = Opening(opener.decrypt(value))
-        if not self.credential.may_open(opening.tenant):
-            raise _TenantRefused(opening.tenant)
-        return opening
-
-
-def _json(payload: Any, status: int = 200) -> Response:
-    try:
-        body = strictjson.dumps(payload)
-    except EncodingError as error:
-        body = strictjson.dumps({"error": f"the result cannot be sent as JSON: {error}"})
-        status = 422
-    return Response(body, status_code=status, media_type="application/json")
-
-
-def _info(info: EnvelopeInfo) -> dict[str, Any]:
-    return {"strategy": info.strategy, "codec": info.codec, "key_id": info.key_id}
-
-
-def _report(report: OpenReport) -> dict[str, Any]:
-    return {
-        "document": report.document,
-        "opened": [
-            {"path": e.path, **_info(e.info), "tenant": e.tenant, "opened_with": e.opened_with}
-            for e in report.opened
-        ],
-        "failures": [
-            {"path": f.path, **_info(f.info), "reason": str(f.error)} for f in report.failures
-        ],
-        "step_names": step_names(report.document),
-    }
 
 
 def _audit(request: Request, report: OpenReport | None = None, **extra: Any) -> None:
@@ -174,7 +119,7 @@ class CodecServer:
     async def info(self, request: Request) -> Response:
         codec = self.encryptor.codec
         credential = _credential(request)
-        return _json(
+        return json_response(
             {
                 "codec": codec.name,
                 "strategy": codec.strategy,
@@ -193,12 +138,12 @@ class CodecServer:
     def _opener(self, request: Request) -> Encryptor | Keyring | EnvelopeOpener:
         opener = self.keyring or self.encryptor
         credential = _credential(request)
-        return opener if credential.tenants is None else _Limited(opener, credential)
+        return opener if credential.tenants is None else TenantLimited(opener, credential)
 
     async def _open(self, request: Request, document: Any, **extra: Any) -> OpenReport:
         try:
             report = await run_in_threadpool(open_with_report, document, self._opener(request))
-        except _TenantRefused as refused:
+        except TenantRefused as refused:
             _audit(request, refused_tenant=refused.tenant, **extra)
             raise _Refusal(
                 403, "this holds values of a tenant your credential may not open"
@@ -208,7 +153,7 @@ class CodecServer:
 
     async def decode(self, request: Request) -> Response:
         document = await self._body(request)
-        return _json(_report(await self._open(request, document)))
+        return json_response(report_json(await self._open(request, document)))
 
     async def encode(self, request: Request) -> Response:
         body = await self._body(request)
@@ -233,7 +178,7 @@ class CodecServer:
             strategies=[info.strategy],
             key_ids=[info.key_id] if info.key_id else [],
         )
-        return _json(sealed)
+        return json_response(sealed)
 
     async def run(self, request: Request) -> Response:
         run_id = request.path_params["run_id"]
@@ -263,7 +208,7 @@ class CodecServer:
         except InngestAuthError as error:
             raise _Refusal(502, str(error)) from None
         report = await self._open(request, stored, target=target)
-        return _json({"stored": stored, **_report(report)})
+        return json_response({"stored": stored, **report_json(report)})
 
     async def _body(self, request: Request) -> Any:
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -287,12 +232,12 @@ class CodecServer:
 
 async def _refused(request: Request, error: Exception) -> Response:
     assert isinstance(error, _Refusal)
-    return _json({"error": str(error)}, error.status)
+    return json_response({"error": str(error)}, error.status)
 
 
 async def _codec_error(request: Request, error: Exception) -> Response:
     status = 400 if isinstance(error, EncodingError) else 502
-    return _json({"error": str(error)}, status)
+    return json_response({"error": str(error)}, status)
 
 
 def create_app(
