@@ -17,12 +17,11 @@ accepts, never a key. Unknown names (a mapping key, a keyword, an
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import config_env, keycheck, registry
 from .compression import DEFAULT_MAX_DECOMPRESSED_BYTES
-from .config_values import ENV_PREFIX, REQUIRED, Setting
 from .encryptor import DEFAULT_CODEC, DEFAULT_EVENT_FIELD, Encryptor
 from .errors import ConfigError, KeyConfigError
 from .for_inngest.limits import (
@@ -35,15 +34,12 @@ from .for_inngest.limits import (
 from .indexer import BlindIndex, Indexer
 from .keys import KeySet
 from .offload.store import Store
+from .setting import ENV_PREFIX, REQUIRED, Setting, read_settings
 from .tenants import TenantFrom, TenantRouter, UnknownTenants, check_tenant_keys
 
 ENV_KEY = ENV_PREFIX + "KEY"
 ENV_FALLBACK_KEYS = ENV_PREFIX + "FALLBACK_KEYS"
 ENV_CODEC = ENV_PREFIX + "CODEC"
-
-
-def _hint(name: str, known: Sequence[str]) -> str:
-    return config_env.hint(name, known)
 
 
 class EncryptionSettings:
@@ -197,27 +193,8 @@ class EncryptionSettings:
         them ("true", "a,b", "off", a JSON object). ``label`` turns a name as
         given into how messages should name it.
         """
-        given: dict[str, tuple[str, Any]] = {}
-        for raw_name, value in values.items():
-            name = _ALIASES.get(raw_name, raw_name)
-            if name not in BY_NAME:
-                hint = _hint(raw_name, [*BY_NAME, *_ALIASES])
-                raise ConfigError(f"unknown setting {label(raw_name)}{hint}")
-            if name in given:
-                raise ConfigError(
-                    f"{label(name)} is given twice (as {label(given[name][0])} and "
-                    f"{label(raw_name)})"
-                )
-            given[name] = (raw_name, value)
-        for setting in SETTINGS:
-            if setting.name in given:
-                raw_name, value = given[setting.name]
-                value = setting.read(value, label(raw_name), text)
-            elif setting.default is REQUIRED:
-                raise KeyConfigError(f"the setting {label(setting.name)} is missing")
-            else:
-                value = setting.read(setting.default, setting.name, False)
-            self.__dict__[setting.name] = value
+        read = read_settings(SETTINGS, values, text=text, label=label)
+        self.__dict__.update(read)
 
     @classmethod
     def from_env(
@@ -358,4 +335,3 @@ SETTINGS: tuple[Setting[Any], ...] = tuple(
     value for value in vars(EncryptionSettings).values() if isinstance(value, Setting)
 )
 BY_NAME = {s.name: s for s in SETTINGS}
-_ALIASES = {alias: s.name for s in SETTINGS for alias in s.aliases}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import Any
 
 from .errors import ConfigError, KeyConfigError
 from .indexer import read_indexes
@@ -246,51 +246,3 @@ KIND_TEXT = {
     "indexes": "mapping of index name to from, to, normalize, next_to, bytes (text: JSON)",
 }
 """How the settings table describes what each kind takes."""
-
-ENV_PREFIX = "INNGEST_ENCRYPTION_"
-T = TypeVar("T")
-REQUIRED: Any = object()
-
-
-class Setting(Generic[T]):
-    """One setting, declared as an attribute of [`EncryptionSettings`][]: what it takes
-    (``kind``: see `config_values.READERS`), its default, its doc line, where it can be set."""
-
-    def __init__(
-        self,
-        kind: str,
-        default: Any,
-        help: str,
-        *,
-        cli: str | None = None,
-        aliases: tuple[str, ...] = (),
-        choices: tuple[str, ...] = (),
-    ) -> None:
-        self.kind, self.default, self.help = kind, default, help
-        self.cli, self.aliases, self.choices = cli, aliases, choices
-        self.name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, instance: None, owner: type) -> Setting[T]: ...
-    @overload
-    def __get__(self, instance: object, owner: type) -> T: ...
-    def __get__(self, instance: object, owner: type) -> Setting[T] | T:
-        if instance is None:
-            return self
-        raise AttributeError(self.name)  # values live in the instance's __dict__
-
-    @property
-    def env(self) -> str:
-        """The environment variable (``event_encryption_field`` keeps its short old name)."""
-        short = "EVENT_FIELD" if self.name == "event_encryption_field" else self.name.upper()
-        return ENV_PREFIX + short
-
-    def read(self, value: Any, where: str, from_text: bool) -> Any:
-        if self.kind in ("choice", "optional_choice"):
-            reader = choice(self.choices, self.kind == "optional_choice")
-        else:
-            reader = READERS[self.kind]
-        return reader(value, where, from_text)
