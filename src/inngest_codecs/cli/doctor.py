@@ -20,9 +20,9 @@ from typing import Any, NamedTuple
 from .. import registry
 from ..config import ENV_KEY, SETTINGS, EncryptionSettings
 from ..config_env import SECRET_KINDS, EnvValue, read_environment
-from ..setting import ENV_PREFIX
 from ..errors import CodecError, ConfigError, UnknownCodecError
 from ..keycheck import findings, holds_material, made_for
+from ..setting import ENV_PREFIX
 from .common import EXIT_CONFIG, EXIT_OK
 from .io import printable
 
