@@ -25,10 +25,10 @@ from typing import Any, NamedTuple
 from . import plugins
 from .codec import Codec
 from .envelope import NO_STRATEGY
-from .errors import CodecConflictError, UnknownCodecError, UnknownStoreError
+from .errors import CodecConflictError, UnknownCodecError, UnknownPluginError, UnknownStoreError
 from .keys import KeySet
 from .offload.store import Store
-from .plugins import BUILTIN_STRATEGIES, BUILTINS, CODECS, STORES, claims
+from .plugins import BUILTIN_STRATEGIES, BUILTINS, CODECS, STORES, P, claims
 
 __all__ = ["BUILTINS", "BUILTIN_STRATEGIES", "CODECS", "STORES"]
 
@@ -109,17 +109,20 @@ def available_codecs() -> dict[str, CodecInfo]:
     return found
 
 
-def codec_class(name: str) -> type[Codec]:
-    """The codec class registered under ``name``, or [`UnknownCodecError`][]."""
-    group = plugins.codecs()
+def _named(group: plugins.PluginGroup[P], name: str, missing: type[UnknownPluginError]) -> type[P]:
     found = group.named(name)
     if found is None:
-        raise UnknownCodecError(
-            f"no codec named {name!r} is installed (installed codecs: "
+        raise missing(
+            f"no {group.kind} named {name!r} is installed (installed {group.kind}s: "
             f"{', '.join(group.names) or 'none'}); install the distribution that provides it",
             installed=group.names,
         )
     return found
+
+
+def codec_class(name: str) -> type[Codec]:
+    """The codec class registered under ``name``, or [`UnknownCodecError`][]."""
+    return _named(plugins.codecs(), name, UnknownCodecError)
 
 
 def codec_for_strategy(strategy: str) -> type[Codec]:
@@ -156,15 +159,7 @@ def available_stores() -> list[str]:
 
 def store_class(name: str) -> type[Store]:
     """The store class registered under ``name``, or [`UnknownStoreError`][]."""
-    group = plugins.stores()
-    found = group.named(name)
-    if found is None:
-        raise UnknownStoreError(
-            f"no store named {name!r} is installed (installed stores: "
-            f"{', '.join(group.names) or 'none'}); install the distribution that provides it",
-            installed=group.names,
-        )
-    return found
+    return _named(plugins.stores(), name, UnknownStoreError)
 
 
 def open_store(store: str | Store) -> Store:
