@@ -221,3 +221,27 @@ def test_a_v0_envelope_written_while_recording_is_counted(readings: Readings) ->
     sealed = writer.encrypt({"n": 1})
     assert "__STRATEGY__" not in sealed and writer.decrypt(sealed) == {"n": 1}
     assert readings.total("values.sealed", codec="legacy-aes") == 1
+
+
+def test_configuring_the_same_provider_again_keeps_counting() -> None:
+    # A provider keeps the first counters registered under a name: counts made after a
+    # second configure with it must still reach what it reads.
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(metric_readers=[reader])
+    try:
+        for _ in range(2):
+            telemetry.configure(meter_provider=provider)
+            Encryptor(KEY).decrypt(Encryptor(KEY).encrypt(1))
+            telemetry.configure()
+    finally:
+        telemetry.configure()
+    data = reader.get_metrics_data()
+    opened = [
+        point.value
+        for resource in data.resource_metrics
+        for scope in resource.scope_metrics
+        for metric in scope.metrics
+        if metric.name == "inngest_codecs.values.opened"
+        for point in metric.data.data_points
+    ]
+    assert sum(opened) == 2

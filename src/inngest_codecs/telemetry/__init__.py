@@ -61,6 +61,8 @@ _NO_LABELS: Mapping[str, str] = {}
 _CACHE_LABELS = {True: {"result": "hit"}, False: {"result": "miss"}}
 _FAILURE_LABELS: dict[tuple[str, str], Mapping[str, str]] = {}
 _making_labels = threading.Lock()
+_made: dict[tuple[int, int], tuple[Any, Any, Instruments]] = {}
+"""Instruments by the providers they report to (the providers are kept, so ids stay theirs)."""
 
 
 _instruments: Instruments | None = None
@@ -127,7 +129,19 @@ def _make(
     ).__name__.startswith("_Proxy")
     if placeholders and not explicit:
         return None
-    return Instruments(meter_provider.get_meter(NAMESPACE), tracer_provider.get_tracer(NAMESPACE))
+    # One Instruments per pair of providers: a provider keeps the first observable
+    # counters registered under a name, so new ones on the same provider (a second
+    # `configure` with it) would count into totals it never reads.
+    key = (id(meter_provider), id(tracer_provider))
+    with _making_labels:
+        found = _made.get(key)
+        if found is None or found[0] is not meter_provider or found[1] is not tracer_provider:
+            meter, tracer = (
+                meter_provider.get_meter(NAMESPACE),
+                tracer_provider.get_tracer(NAMESPACE),
+            )
+            found = _made[key] = (meter_provider, tracer_provider, Instruments(meter, tracer))
+    return found[2]
 
 
 def _get() -> Instruments | None:
