@@ -34,6 +34,7 @@ from .for_inngest.limits import (
 from .indexer import BlindIndex, Indexer
 from .keys import KeySet
 from .offload.store import Store
+from .revocation import ids_of
 from .setting import ENV_PREFIX, REQUIRED, Setting, read_settings
 from .tenants import TenantFrom, TenantRouter, UnknownTenants, check_tenant_keys
 
@@ -298,8 +299,7 @@ class EncryptionSettings:
     def _is_revoked(self, key: object, codec: str) -> bool:
         cls = registry.codec_class(codec)
         primary = KeySet.build(key, kind=cls.key_kind).primary
-        ids = {primary.fingerprint, cls.key_id(primary)}
-        return not ids.isdisjoint(self.revoked_key_ids)
+        return not ids_of(primary, cls).isdisjoint(self.revoked_key_ids)
 
     def indexer(self, tenants: TenantRouter) -> Indexer:
         """The writer of the blind indexes' tags, with the keys of ``tenants``."""

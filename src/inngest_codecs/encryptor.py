@@ -23,7 +23,7 @@ from .errors import (
 from .keys import Key, KeySet
 from .layers import Decrypter, Layers
 from .place import Place
-from .revocation import Revocable, keys_beside
+from .revocation import Revocable, ids_of, keys_beside
 
 if TYPE_CHECKING:
     from .offload.store import Store
@@ -166,7 +166,7 @@ class Encryptor:
             return None, None
 
         def revoked(key: Key) -> bool:
-            return key.fingerprint in self._revoked or cls.key_id(key) in self._revoked
+            return not ids_of(key, cls).isdisjoint(self._revoked)
 
         kind = cls.key_kind
         return keys.of_kind(kind, lambda k: not revoked(k)), keys.of_kind(kind, revoked)

@@ -24,6 +24,7 @@ from .config import EncryptionSettings
 from .encryptor import Encryptor
 from .errors import CodecError, ConfigError, DecryptionError, KeyConfigError, KeyRevokedError
 from .keys import KeySet
+from .revocation import ids_of
 from .tenants import check_tenant_keys
 
 ENV_KEYS_DIR = "INNGEST_CODECS_KEYS_DIR"
@@ -99,7 +100,7 @@ class Keyring:
         def add(tenant: str | None, source: str, key: Any, codec: str, options: Any) -> None:
             kind = registry.codec_class(codec)
             primary = KeySet.build(key, kind=kind.key_kind).primary
-            ids = frozenset({kind.key_id(primary), primary.fingerprint})
+            ids = ids_of(primary, kind)
             if not ids.isdisjoint(settings.revoked_key_ids):
                 return  # never loaded, so it never opens anything
             encryptor = settings.encryptor(

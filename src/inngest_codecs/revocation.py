@@ -9,9 +9,9 @@ decides nothing: nothing authenticates it.
 
 from __future__ import annotations
 
-from .codec import decrypt_at
+from .codec import Codec, decrypt_at
 from .errors import DecryptionError, KeyRevokedError
-from .keys import KeyKind, KeySet, parse_keys
+from .keys import Key, KeyKind, KeySet, parse_keys
 from .layers import Decrypter
 
 
@@ -55,3 +55,10 @@ class Revocable:
             strategy=self.strategy,
             permanent=True,
         )
+
+
+def ids_of(key: Key, codec: type[Codec]) -> frozenset[str]:
+    """Every id ``key`` goes by with ``codec``: its fingerprint and the codec's key id.
+
+    A key is revoked when ``revoked_key_ids`` lists either."""
+    return frozenset({key.fingerprint, codec.key_id(key)})
