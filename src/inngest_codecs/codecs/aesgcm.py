@@ -59,6 +59,7 @@ _STRATEGY_BYTES = STRATEGY.encode("ascii")
 _BOUND = bytes([BOUND_VERSION])
 # Below this size, slicing copies less than making memoryviews costs.
 _VIEW_THRESHOLD = 4096
+_urandom = os.urandom  # one lookup less per value
 
 
 def derive(key: Key) -> tuple[bytes, bytes]:
@@ -95,7 +96,9 @@ class AesGcmCodec(Codec):
         self._ids = tuple(ids)
         # The primary key is the first decryption key (see KeySet).
         self._header = bytes([VERSION]) + bytes.fromhex(ids[0])
-        self._aad, (self._encryption, *_) = self._by_header[self._header]
+        self._primary = self._by_header[self._header]
+        self._aad, (encryption, *_) = self._primary
+        self._encrypt = encryption.encrypt
 
     @classmethod
     def key_id(cls, key: Key) -> str:
@@ -112,9 +115,9 @@ class AesGcmCodec(Codec):
         return ciphertext[1:HEADER_SIZE].hex()
 
     def encrypt(self, plaintext: bytes, associated_data: bytes | None = None) -> bytes:
-        nonce = os.urandom(NONCE_SIZE)
+        nonce = _urandom(NONCE_SIZE)
         if associated_data is None:
-            return self._header + nonce + self._encryption.encrypt(nonce, plaintext, self._aad)
+            return self._header + nonce + self._encrypt(nonce, plaintext, self._aad)
         if len(associated_data) > MAX_PLACE_SIZE:
             raise EncodingError(f"associated data longer than {MAX_PLACE_SIZE} bytes")
         header = (
@@ -123,16 +126,20 @@ class AesGcmCodec(Codec):
             + len(associated_data).to_bytes(2, "big")
             + associated_data
         )
-        sealed = self._encryption.encrypt(nonce, plaintext, header + _STRATEGY_BYTES)
+        sealed = self._encrypt(nonce, plaintext, header + _STRATEGY_BYTES)
         return header + nonce + sealed
 
     def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
-        if ciphertext[:1] == _BOUND:
-            return self._decrypt_bound(ciphertext, associated_data)
-        found = self._by_header.get(ciphertext[:HEADER_SIZE])
-        if found is None or len(ciphertext) < _MIN_SIZE:
-            raise self._unopenable(ciphertext)
-        aad, candidates = found
+        if ciphertext.startswith(self._header) and len(ciphertext) >= _MIN_SIZE:
+            aad, candidates = self._primary  # the usual case, without a lookup
+        else:
+            # Version 1 headers are the keys of _by_header; a version 2 one never is.
+            found = self._by_header.get(ciphertext[:HEADER_SIZE])
+            if found is None or len(ciphertext) < _MIN_SIZE:
+                if ciphertext[:1] == _BOUND:
+                    return self._decrypt_bound(ciphertext, associated_data)
+                raise self._unopenable(ciphertext)
+            aad, candidates = found
         return self._open(ciphertext, HEADER_SIZE, aad, candidates)
 
     def _decrypt_bound(self, ciphertext: bytes, expected: bytes | None) -> bytes:
@@ -160,7 +167,10 @@ class AesGcmCodec(Codec):
                 return aead.decrypt(nonce, sealed, aad)
             except InvalidTag:
                 continue
-        raise self.failure(
+        raise self._altered()
+
+    def _altered(self) -> DecryptionError:
+        return self.failure(
             "the value was altered (its key id matches a configured key)", permanent=True
         )
 
