@@ -53,6 +53,7 @@ NONCE_SIZE = 12
 TAG_SIZE = 16
 HEADER_SIZE = 1 + KEY_ID_SIZE
 _MIN_SIZE = HEADER_SIZE + NONCE_SIZE + TAG_SIZE
+_SEALED_START = HEADER_SIZE + NONCE_SIZE
 _KEY_INFO = b"inngest-codecs/aes-256-gcm/v1 key"
 _KEY_ID_INFO = b"inngest-codecs/aes-256-gcm/v1 key id"
 _STRATEGY_BYTES = STRATEGY.encode("ascii")
@@ -132,6 +133,15 @@ class AesGcmCodec(Codec):
     def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
         if ciphertext.startswith(self._header) and len(ciphertext) >= _MIN_SIZE:
             aad, candidates = self._primary  # the usual case, without a lookup
+            if len(candidates) == 1 and len(ciphertext) <= _VIEW_THRESHOLD:
+                # ... and, for a small value under the only key with that id, without
+                # the views and the loop of _open (0.1 us of a 3.6 us round trip).
+                try:
+                    return candidates[0].decrypt(
+                        ciphertext[HEADER_SIZE:_SEALED_START], ciphertext[_SEALED_START:], aad
+                    )
+                except InvalidTag:
+                    raise self._altered() from None
         else:
             # Version 1 headers are the keys of _by_header; a version 2 one never is.
             found = self._by_header.get(ciphertext[:HEADER_SIZE])
