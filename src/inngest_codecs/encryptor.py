@@ -273,7 +273,9 @@ class Encryptor:
                 # The common case, in fewest calls: no hint to check, no place, no cache.
                 strategy, blob = envelope.parse(sealed)
                 opener = self._openers.get(strategy) or self._opener(strategy)
-                opened = strictjson.loads(opener.decrypt(blob))
+                plaintext = opener.decrypt(blob)
+                del blob  # a large ciphertext is not held while its plaintext is read
+                opened = strictjson.loads(plaintext)
             else:
                 opened = self._open(sealed, place)
         except CodecError as error:
