@@ -7,59 +7,46 @@ beside the value it returns and nothing else.
 
 from __future__ import annotations
 
-import tracemalloc
-from collections.abc import Callable
 from typing import Any
 
 import orjson
 import pytest
 
+from benchmarks.memory import traced
 from inngest_codecs import Encryptor
 
-CODECS = ("secretbox", "aes-gcm")
 # Rows of about 16 KB and about 1 MB of JSON, where orjson's buffer is 3.5x and 1.7x the JSON.
-SIZES = {"16 KB": 320, "1 MB": 18_000}
+ROWS = {"16 KB": 320, "1 MB": 18_000}
 
 
-def _rows(count: int) -> dict[str, Any]:
-    return {"rows": [{"id": i, "name": f"customer {i}", "score": i / 7} for i in range(count)]}
-
-
-def _traced(operation: Callable[[Any], Any], argument: Any) -> tuple[Any, int, int]:
-    """``operation(argument)``, the traced peak while it ran, and what it left allocated."""
-    tracemalloc.start()
-    try:
-        result = operation(argument)
-        kept, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, peak, kept
-
-
-@pytest.mark.parametrize("codec", CODECS)
-@pytest.mark.parametrize("size", SIZES)
-def test_encrypting_holds_orjsons_buffer_and_one_copy_of_the_json_at_most(
-    codec: str, size: str
-) -> None:
-    value = _rows(SIZES[size])
-    json_size = len(orjson.dumps(value))
-    _, buffer, _ = _traced(orjson.dumps, value)
+@pytest.fixture(
+    params=[(codec, size) for codec in ("secretbox", "aes-gcm") for size in ROWS],
+    ids=lambda param: f"{param[0]}, {param[1]}",
+)
+def case(request: pytest.FixtureRequest) -> tuple[Encryptor, Any, int]:
+    """An Encryptor, a value and the size of its JSON."""
+    codec, size = request.param
+    rows = [{"id": i, "name": f"customer {i}", "score": i / 7} for i in range(ROWS[size])]
+    value = {"rows": rows}
     encryptor = Encryptor("memory test key", codec=codec)
     encryptor.encrypt(value)  # the first value alone imports opentelemetry (telemetry looks once)
-    _, peak, _ = _traced(encryptor.encrypt, value)
+    return encryptor, value, len(orjson.dumps(value))
+
+
+def test_encrypting_holds_orjsons_buffer_and_one_copy_of_the_json_at_most(
+    case: tuple[Encryptor, Any, int],
+) -> None:
+    encryptor, value, json_size = case
+    _, buffer, _ = traced(orjson.dumps, value)
+    _, peak, _ = traced(encryptor.encrypt, value)
     # Past orjson's buffer, the plaintext, its ciphertext and the base64 (3x at most).
     assert peak <= max(buffer + 1.05 * json_size, 3.05 * json_size)
 
 
-@pytest.mark.parametrize("codec", CODECS)
-@pytest.mark.parametrize("size", SIZES)
 def test_decrypting_holds_the_plaintext_beside_the_value_and_nothing_else(
-    codec: str, size: str
+    case: tuple[Encryptor, Any, int],
 ) -> None:
-    value = _rows(SIZES[size])
-    json_size = len(orjson.dumps(value))
-    encryptor = Encryptor("memory test key", codec=codec)
-    sealed = encryptor.encrypt(value)
-    opened, peak, kept = _traced(encryptor.decrypt, sealed)
+    encryptor, value, json_size = case
+    opened, peak, kept = traced(encryptor.decrypt, encryptor.encrypt(value))
     assert opened == value
     assert peak - kept <= 1.05 * json_size
