@@ -47,10 +47,16 @@ def is_remote_state(factory: object) -> bool:
     return any(isinstance(c, type) and issubclass(c, remote_state) for c in made)
 
 
-def check_order(registered: Sequence[object], ours: object) -> None:
-    """Refuse a remote-state middleware that runs after ours (it would store plaintext)."""
-    found = [index for index, factory in enumerate(registered) if factory is ours]
-    if found and any(is_remote_state(factory) for factory in registered[found[0] + 1 :]):
+def check_order(ours: object, *registered: Sequence[object]) -> None:
+    """Refuse a remote-state middleware that runs after ours (it would store plaintext).
+
+    ``registered``: the middleware lists in the order they run (client's, then function's).
+    """
+    if SDK_MODULE not in sys.modules:  # then none can be registered (and this runs per request)
+        return
+    every = [factory for factories in registered for factory in factories]
+    found = [index for index, factory in enumerate(every) if factory is ours]
+    if found and any(is_remote_state(factory) for factory in every[found[0] + 1 :]):
         raise PlaintextRefusedError(
             "RemoteStateMiddleware is registered after EncryptionMiddleware, so it would store "
             f"step outputs in plaintext: refused, nothing ran; {_FIX}"
