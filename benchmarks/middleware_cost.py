@@ -9,17 +9,42 @@ import inngest
 from inngest.experimental import mocked
 from inngest_encryption import EncryptionMiddleware as Official
 
-from inngest_codecs import EncryptionMiddleware
+from inngest_codecs import EncryptionMiddleware, Encryptor
 from inngest_codecs.testing import StandIn, serve_flask
 
 from .cases import KEY
 
 STEP_OUTPUT = {"blob": "x" * 990}
+REFERENCES = ("no-op middleware", "Encryptor only")
+"""Columns that are not candidates: what any middleware costs, and what the codec alone costs."""
+
+
+class _NoOp(inngest.MiddlewareSync):
+    """A middleware that does nothing: what the SDK costs for having one."""
+
+
+_ENCRYPTOR = Encryptor(KEY, cache_size=512)
+
+
+class _EncryptorOnly(inngest.MiddlewareSync):
+    """Opens memoized outputs and seals outputs with a secretbox `Encryptor` (its plaintext
+    cache as the middleware's), and nothing else: no places, guards, forwarding rules,
+    event fields, size checks, tenants or telemetry. The codec's share of a run."""
+
+    def transform_input(self, ctx: Any, function: Any, steps: Any) -> None:
+        for memo in steps._memos.values():
+            memo.data = _ENCRYPTOR.decrypt(memo.data)
+
+    def transform_output(self, result: inngest.TransformOutputResult) -> None:
+        if result.has_output() and result.output is not None:
+            result.output = _ENCRYPTOR.encrypt(result.output)
 
 
 def _middlewares() -> dict[str, list[Any]]:
     return {
         "no middleware": [],
+        REFERENCES[0]: [_NoOp],
+        REFERENCES[1]: [_EncryptorOnly],
         "inngest_encryption": [Official.factory(KEY)],
         "secretbox": [EncryptionMiddleware.factory(KEY)],
         "aes-gcm": [EncryptionMiddleware.factory(KEY, codec="aes-gcm")],
