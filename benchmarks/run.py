@@ -22,6 +22,7 @@ from . import (
     loop_lag,
     memory,
     middleware_cost,
+    middleware_profile,
     payloads,
     private_apis,
 )
@@ -236,6 +237,7 @@ def markdown(results: dict[str, Any], rows: list[Row]) -> str:
         ["operation", "peak / JSON size"],
         [[name, f"{m:.2f}x"] for name, m in results["peak_memory"].items()],
     )
+    lines += ["", *middleware_profile.markdown(results["middleware_profile"])]
     lines += loop_lag.markdown(results["loop_lag"])
     lines += kms_cost.markdown(results.get("aws_kms", {}))
     lines += ["", *payloads.markdown(results["payloads"])]
@@ -293,6 +295,8 @@ def main() -> None:
     results["cold_start"] = cold_start.timings()
     print("middleware")
     results["middleware"] = middleware_overhead()
+    print("middleware profile")
+    results["middleware_profile"] = middleware_profile.measure()
     print("event-loop lag")
     results["loop_lag"] = loop_lag.measure()
     print("aws-kms")
