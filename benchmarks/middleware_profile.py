@@ -103,8 +103,8 @@ def markdown(results: dict[str, float]) -> list[str]:
         "",
         "Each part switched off in turn (`benchmarks/middleware_profile.py`); its cost is",
         "how much faster the run gets, in CPU time per run and as a share of the run",
-        "without middleware. The first row is the `Encryptor only` reference above; what no
-row covers is the remainder.",
+        "without middleware. The first row is the `Encryptor only` reference above; what",
+        "no row covers is the remainder.",
         "",
         "| part | what it does | cost per run | share |",
         "|---|---|---|---|",
@@ -112,7 +112,8 @@ row covers is the remainder.",
     codec = results["Encryptor only"] - bare
     lines.append(
         "| the codec's share | memoized outputs opened and outputs sealed by an `Encryptor`, "
-        f"nothing else (the `Encryptor only` column) | {codec * 1e6:,.0f} µs | {codec / bare:+.1%} |"
+        "nothing else (the `Encryptor only` column) | "
+        f"{codec * 1e6:,.0f} µs | {codec / bare:+.1%} |"
     )
     listed = codec
     for name, (does, _) in PARTS.items():
