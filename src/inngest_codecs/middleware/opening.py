@@ -7,7 +7,7 @@ leave the run in plaintext later.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard, TypeVar
 
 import inngest
@@ -118,7 +118,7 @@ class RunOpener:
         """
         decrypt, note, places = self._encryptor.decrypt, self._state.note, self._places
         step_place, marker = places.step, envelope.MARKER
-        for hashed_id, memo in _by_step_id(memos):
+        for hashed_id, memo in by_step_id(memos).items():
             data = memo.data
             if type(data) is dict and data.get(marker) is True:
                 try:
@@ -179,15 +179,15 @@ class RunOpener:
             self.error(data["error"], "the function's error", place)
 
 
-def _by_step_id(memos: inngest.StepMemos) -> Iterable[tuple[str, Any]]:
-    """``(step id as Inngest stores it, memo)``: the SDK keeps memos by hashed id."""
+def by_step_id(memos: inngest.StepMemos) -> dict[str, Any]:
+    """The memos by step id as Inngest stores it (hashed): the SDK's own dict of them."""
     by_id = getattr(memos, "_memos", None)
     if not isinstance(by_id, dict):
         raise UnsupportedSDKError(
             "this inngest SDK version does not keep memos by step id: inngest-codecs cannot "
             "bind step outputs to their steps; install a supported version (inngest>=0.5,<0.6)"
         )
-    return by_id.items()
+    return by_id
 
 
 def _holds_envelopes(data: Mapping[str, Any]) -> bool:

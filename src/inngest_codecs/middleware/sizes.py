@@ -15,6 +15,7 @@ import inngest
 from .. import telemetry
 from ..errors import PayloadTooLargeError
 from ..for_inngest.limits import SizeGuard, encoded_size
+from .opening import by_step_id
 
 INVOKED_EVENT = "inngest/function.invoked"
 """The event an invoke payload becomes: Inngest limits it like any event."""
@@ -43,7 +44,8 @@ class RunSizes:
         self._function_id = function_id
         if self._guard.limits.max_run_state_bytes is None:
             return
-        self._arrived_memos = [memo.data for memo in memos.values() if memo.data is not None]
+        arrived = by_step_id(memos).values()
+        self._arrived_memos = [memo.data for memo in arrived if memo.data is not None]
         self._state = sum(encoded_size(event.data) for event in events)
 
     def _run_state(self) -> int:
