@@ -9,17 +9,42 @@ import inngest
 from inngest.experimental import mocked
 from inngest_encryption import EncryptionMiddleware as Official
 
-from inngest_codecs import EncryptionMiddleware
+from inngest_codecs import EncryptionMiddleware, Encryptor
 from inngest_codecs.testing import StandIn, serve_flask
 
 from .cases import KEY
 
 STEP_OUTPUT = {"blob": "x" * 990}
+REFERENCES = ("no-op middleware", "Encryptor only")
+"""Columns that are not candidates: what any middleware costs, and what the codec alone costs."""
+
+
+class _NoOp(inngest.MiddlewareSync):
+    """A middleware that does nothing: what the SDK costs for having one."""
+
+
+_ENCRYPTOR = Encryptor(KEY, cache_size=512)
+
+
+class EncryptorOnly(inngest.MiddlewareSync):
+    """Opens memoized outputs and seals outputs with a secretbox `Encryptor` (its plaintext
+    cache as the middleware's), and nothing else: no places, guards, forwarding rules,
+    event fields, size checks, tenants or telemetry. The codec's share of a run."""
+
+    def transform_input(self, ctx: Any, function: Any, steps: Any) -> None:
+        for memo in steps._memos.values():
+            memo.data = _ENCRYPTOR.decrypt(memo.data)
+
+    def transform_output(self, result: inngest.TransformOutputResult) -> None:
+        if result.has_output() and result.output is not None:
+            result.output = _ENCRYPTOR.encrypt(result.output)
 
 
 def _middlewares() -> dict[str, list[Any]]:
     return {
         "no middleware": [],
+        REFERENCES[0]: [_NoOp],
+        REFERENCES[1]: [EncryptorOnly],
         "inngest_encryption": [Official.factory(KEY)],
         "secretbox": [EncryptionMiddleware.factory(KEY)],
         "aes-gcm": [EncryptionMiddleware.factory(KEY, codec="aes-gcm")],
@@ -36,19 +61,21 @@ def _ten_steps(client: inngest.Inngest) -> inngest.Function[Any]:
     return ten_steps
 
 
+def mocked_run(middleware: list[Any]) -> Callable[[], None]:
+    """One whole 10-step run on the SDK's mocked runner, with ``middleware`` on the client."""
+    client = mocked.Inngest(app_id="bench", is_production=False, middleware=middleware)
+    function = _ten_steps(client)
+    event = inngest.Event(name="bench/run", data={"encrypted": {"user": "u"}})
+
+    def run() -> None:
+        result = mocked.trigger(function, event, client)
+        assert result.error is None
+
+    return run
+
+
 def mocked_runs() -> dict[str, Callable[[], Any]]:
-    runs = {}
-    for name, middleware in _middlewares().items():
-        client = mocked.Inngest(app_id="bench", is_production=False, middleware=middleware)
-        function = _ten_steps(client)
-        event = inngest.Event(name="bench/run", data={"encrypted": {"user": "u"}})
-
-        def run(function: Any = function, client: Any = client, event: Any = event) -> None:
-            result = mocked.trigger(function, event, client)
-            assert result.error is None
-
-        runs[name] = run
-    return runs
+    return {name: mocked_run(middleware) for name, middleware in _middlewares().items()}
 
 
 def http_runs(server: StandIn, stack: Any) -> dict[str, Callable[[], Any]]:

@@ -21,6 +21,7 @@ from inngest_codecs import (
     registry,
     unregister_codec,
 )
+from inngest_codecs.cli.doctor import diagnose
 from inngest_codecs.codecs.secretbox import derive_key
 from inngest_codecs.errors import CodecConflictError, PluginWarning
 
@@ -152,15 +153,26 @@ def impostors(tmp_path: Path) -> Iterator[None]:
 
 @pytest.mark.usefixtures("impostors")
 def test_a_plugin_cannot_take_a_builtin_name() -> None:
-    with pytest.warns(PluginWarning, match="evil-codecs 0.1 declares the built-in codec name"):
-        codec = load_codec("secretbox", "k")
+    # A built-in name is served by the built-in class without listing the group
+    # (and so without a warning); listing names the impostor.
+    codec = load_codec("secretbox", "k")
     assert type(codec).__module__ == "inngest_codecs.codecs.secretbox"
     sealed = Encryptor("k").encrypt("x")
     assert sealed["__STRATEGY__"] == "inngest/libsodium"
-    with pytest.warns(PluginWarning):
+    with pytest.warns(PluginWarning, match="evil-codecs 0.1 declares the built-in codec name"):
         listing = available_codecs()
     assert listing["secretbox"].distribution == "inngest-codecs"
     assert listing["secretbox"].codec_class.__module__ == "inngest_codecs.codecs.secretbox"
+    assert registry.codec_class("secretbox") is listing["secretbox"].codec_class
+
+
+@pytest.mark.usefixtures("impostors")
+def test_doctor_names_the_plugins_the_trust_rules_refuse() -> None:
+    lines = diagnose({"INNGEST_ENCRYPTION_KEY": "secretbox:" + "A" * 43, "INNGEST_DEV": "1"})
+    refused = [line.text for line in lines if line.level == "warning"]
+    assert any("evil-codecs 0.1 declares the built-in codec name 'secretbox'" in t for t in refused)
+    assert any("'twin' is declared by" in t for t in refused)
+    assert not any(line.level == "error" for line in lines), lines
 
 
 @pytest.mark.usefixtures("impostors")

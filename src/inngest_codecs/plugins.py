@@ -1,8 +1,8 @@
 """Plugin discovery through entry points, under the trust rules (see `inngest_codecs.registry`).
 
 One `PluginGroup` per entry-point group: its entry points are listed once,
-through stevedore, when it is first used; each plugin is imported only when
-asked for, checked, and then kept.
+through stevedore, when a plugin other than a built-in one is first needed;
+each plugin is imported only when asked for, checked, and then kept.
 """
 
 from __future__ import annotations
@@ -52,52 +52,92 @@ def claims(plugin: type[Any]) -> tuple[str, ...]:
 
 
 class PluginGroup(Generic[P]):
-    """One entry-point group: listed once, each plugin imported when first needed."""
+    """One entry-point group: listed when first needed, each plugin imported when first needed.
+
+    A built-in name can only ever be served by the built-in entry-point value, so
+    looking one up imports it directly; the group is listed (and any plugin
+    declaring a built-in name is warned about) when anything else is needed.
+    """
 
     def __init__(self, group: str, base: type[P], builtins: dict[str, str]) -> None:
-        from stevedore import NamedExtensionManager
-
         self.group, self.builtins = group, builtins
         self.base: type[P] = base
         self.kind = "codec" if base is Codec else "store"
-        self._lock = threading.Lock()
-        self.entry_points: dict[str, Any] = {}
-        self.conflicts: dict[str, str] = {}  # name or strategy -> the error message
+        self._lock = threading.RLock()
+        self._entry_points: dict[str, Any] | None = None
+        self._conflicts: dict[str, str] = {}  # name or strategy -> the error message
+        self.registered: dict[str, type[Codec]] = registered if base is Codec else {}
+        self.loaded: dict[str, type[P]] = {}
+        self.by_claim: dict[str, str] = {}  # strategy -> codec name
+        self._tried: set[str] = set()
+        self.skipped: list[str] = []
+        """What the trust rules skipped, as warned (the conflicts are kept apart)."""
+
+    @property
+    def entry_points(self) -> dict[str, Any]:
+        """The usable entry points by name (listing the group the first time)."""
+        with self._lock:
+            if self._entry_points is None:
+                self._list()
+            assert self._entry_points is not None
+            return self._entry_points
+
+    @property
+    def conflicts(self) -> dict[str, str]:
+        """Why a name or strategy is refused (found while listing, and as plugins load)."""
+        with self._lock:
+            if self._entry_points is None:
+                self._list()
+            return self._conflicts
+
+    def _list(self) -> None:
+        from stevedore import NamedExtensionManager
+
+        self._entry_points = {}
         claims: dict[str, list[Any]] = {}
-        lister: NamedExtensionManager[Any] = NamedExtensionManager(group, names=[])
+        lister: NamedExtensionManager[Any] = NamedExtensionManager(self.group, names=[])
         for entry_point in lister.list_entry_points():
             same = claims.setdefault(entry_point.name, [])
             if all(other.value != entry_point.value for other in same):
                 same.append(entry_point)
         for name, entry_points in claims.items():
             self._settle_name(name, entry_points)
-        self.registered: dict[str, type[Codec]] = registered if base is Codec else {}
-        self.loaded: dict[str, type[P]] = {}
-        self.by_claim: dict[str, str] = {}  # strategy -> codec name
-        self._tried: set[str] = set()
 
     @property
     def names(self) -> list[str]:
         return sorted({*self.entry_points, *self.registered})
 
     def _settle_name(self, name: str, entry_points: list[Any]) -> None:
+        assert self._entry_points is not None
         if name in self.builtins:
             for entry_point in entry_points:
                 if entry_point.value == self.builtins[name]:
-                    self.entry_points[name] = entry_point
+                    self._entry_points[name] = entry_point
                 else:
-                    warn(
+                    self._skip(
                         f"{origin_of(entry_point, self.group)} declares the built-in {self.kind} "
                         f"name {name!r}; skipped (built-in names cannot be replaced)"
                     )
         elif len(entry_points) == 1:
-            self.entry_points[name] = entry_points[0]
+            self._entry_points[name] = entry_points[0]
         else:
             origins = " and ".join(origin_of(ep, self.group) for ep in entry_points)
-            self.conflicts[name] = (
+            self._conflicts[name] = (
                 f"{self.kind} name {name!r} is declared by {origins}; neither is used: "
                 "uninstall one of them"
             )
+
+    def _skip(self, message: str) -> None:
+        self.skipped.append(message)
+        warn(message)
+
+    def _load_builtin(self, name: str) -> None:
+        import importlib
+
+        with self._lock:
+            if name not in self.loaded:
+                module, _, attribute = self.builtins[name].partition(":")
+                self._add(name, getattr(importlib.import_module(module), attribute))
 
     def load(self, names: list[str]) -> None:
         with self._lock:
@@ -105,20 +145,23 @@ class PluginGroup(Generic[P]):
                 if name in self._tried or name not in self.entry_points:
                     continue
                 self._tried.add(name)
+                if name in self.builtins:
+                    self._load_builtin(name)
+                    continue
                 entry_point = self.entry_points[name]
                 try:
                     plugin = entry_point.load()
                 except Exception as exc:  # a broken plugin must not break the others
-                    warn(
+                    self._skip(
                         f"{self.kind} plugin {name!r} ({entry_point.value}) failed to load: "
                         f"{type(exc).__name__}; the others are still available"
                     )
                     continue
-                problem = self.refusal(name, plugin, builtin=name in self.builtins)
+                problem = self.refusal(name, plugin, builtin=False)
                 if problem is not None:
-                    warn(f"{origin_of(entry_point, self.group)}: {problem}; skipped")
+                    self._skip(f"{origin_of(entry_point, self.group)}: {problem}; skipped")
                     continue
-                self._add(name, plugin, origin_of(entry_point, self.group))
+                self._add(name, plugin)
 
     def refusal(self, name: str, plugin: object, *, builtin: bool) -> str | None:
         """Why ``plugin`` may not serve as ``name``, or None when it may."""
@@ -132,22 +175,28 @@ class PluginGroup(Generic[P]):
                 return f"codec {name!r} declares the built-in strategy {taken[0]!r}"
         return None
 
-    def _add(self, name: str, plugin: type[P], origin: str) -> None:
+    def _add(self, name: str, plugin: type[P]) -> None:
         self.loaded[name] = plugin
         for claim in claims(plugin):
             holder = self.by_claim.get(claim)
-            if holder is None and claim not in self.conflicts:
+            if holder is None and claim not in self._conflicts:
                 self.by_claim[claim] = name
             elif holder is not None and holder != name:
                 del self.by_claim[claim]
-                first = self.entry_points.get(holder)
-                origins = f"{origin_of(first, self.group) if first else holder} and {origin}"
-                self.conflicts[claim] = (
+                self._conflicts[claim] = (
                     f"strategy {claim!r} is declared by codecs {holder!r} and {name!r} "
-                    f"({origins}); neither opens it: uninstall one of them"
+                    f"({self._origin_text(holder)} and {self._origin_text(name)}); "
+                    "neither opens it: uninstall one of them"
                 )
 
+    def _origin_text(self, name: str) -> str:
+        entry_point = self.entry_points.get(name)
+        return name if entry_point is None else origin_of(entry_point, self.group)
+
     def named(self, name: str) -> type[P] | None:
+        if name in self.builtins:
+            self._load_builtin(name)
+            return self.loaded[name]
         if name in self.conflicts:
             raise _conflict(self.kind, self.conflicts[name], self.names)
         if name in self.registered:
@@ -156,6 +205,8 @@ class PluginGroup(Generic[P]):
         return self.loaded.get(name)
 
     def claiming(self, claim: str) -> type[P] | None:
+        if BUILTIN_STRATEGIES.get(claim) in self.builtins:
+            return self.named(BUILTIN_STRATEGIES[claim])
         for registered in self.registered.values():
             if claim in claims(registered):
                 return registered  # type: ignore[return-value]

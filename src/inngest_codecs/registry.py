@@ -2,15 +2,18 @@
 
 Built-in plugins are declared in this package's metadata exactly as a third
 party declares its own. Entry points are listed once per process, through
-stevedore, when a plugin of that group is first looked up (not when the
-package is imported); each plugin is imported only when asked for. Codecs
+stevedore, when a plugin of that group other than a built-in one is first
+looked up (not when the package is imported: a built-in name can only ever
+mean the built-in class, so it is imported without listing); each plugin is
+imported only when asked for. Codecs
 defined in the application join with [`register_codec`][], under the same rules.
 
 The trust rules, because an installed distribution can declare anything:
 
 - a built-in name (``secretbox``, ``aes-gcm``, ``file``) or codec strategy cannot be
   taken by another plugin: such an entry point is skipped with a warning
-  naming it, and such a registration is refused;
+  naming it (when the group is listed; `inngest-codecs doctor` lists it),
+  and such a registration is refused;
 - two plugins claiming one name, or one strategy, are both refused with an
   error naming both; nothing picks one of them silently;
 - a plugin that fails to import, or does not hold a class of the group's kind
@@ -106,6 +109,15 @@ def available_codecs() -> dict[str, CodecInfo]:
         origin = group.origin(name) if name not in plugins.registered else None
         dist, version = origin if origin else (None, None)
         found[name] = CodecInfo(name, cls.strategy, tuple(cls.opens), dist, version, cls)
+    return found
+
+
+def refused_plugins() -> list[str]:
+    """Why each refused codec or store plugin is refused (lists both groups)."""
+    found = []
+    for group in (plugins.codecs(), plugins.stores()):
+        group.load(sorted(group.entry_points))
+        found += [*group.skipped, *group.conflicts.values()]
     return found
 
 

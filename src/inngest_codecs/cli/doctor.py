@@ -4,8 +4,9 @@ It reads the environment as `EncryptionMiddleware.from_env` does and prints a
 short checklist: each setting in effect and where it came from, unknown
 variables (warnings here; the middleware refuses them), key strength, a key
 made for another codec, plugins the settings name but that are not installed
-(with the command that installs them), Inngest's mode as the SDK will choose
-it, and a round trip through the configured codecs, tenants and store. Exit
+(with the command that installs them), plugins the trust rules refuse,
+Inngest's mode as the SDK will choose it, and a round trip through the
+configured codecs, tenants and store. Exit
 status 0 when nothing is an error (warnings allowed), 4 otherwise. Keys are
 never printed: only their ids.
 """
@@ -14,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from .. import registry
 from ..config import ENV_KEY, SETTINGS, EncryptionSettings
 from ..config_env import SECRET_KINDS, EnvValue, read_environment
-from ..errors import CodecError, ConfigError, UnknownCodecError
+from ..errors import CodecError, ConfigError, PluginWarning, UnknownCodecError
 from ..keycheck import findings, holds_material, made_for
 from ..setting import ENV_PREFIX
 from .common import EXIT_CONFIG, EXIT_OK
@@ -102,17 +104,22 @@ def _key_lines(settings: EncryptionSettings) -> list[Line]:
 
 
 def _plugin_lines(settings: EncryptionSettings) -> list[Line]:
-    lines: list[Line] = []
+    """Plugins the settings need but that are missing, and what the trust rules refused."""
     codecs = {settings.codec}
     for spec in (settings.tenant_keys or {}).values():
         if isinstance(spec, Mapping) and isinstance(spec.get("codec"), str):
             codecs.add(spec["codec"])
-    installed = registry.available_codecs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginWarning)  # each is a line below
+        installed = registry.available_codecs()
+        stores = registry.available_stores()
+        refused = registry.refused_plugins()
+    lines = [Line("warning", f"plugin refused: {printable(message)}") for message in refused]
     for codec in sorted(codecs - set(installed)):
         lines.append(Line("error", f"codec {codec} is not installed: {install_hint(codec)}"))
     if isinstance(settings.offload_store, str):
         scheme = settings.offload_store.partition(":")[0]
-        if scheme not in registry.available_stores():
+        if scheme not in stores:
             lines.append(Line("error", f"store {scheme} is not installed: {install_hint(scheme)}"))
     return lines
 
@@ -179,7 +186,7 @@ def diagnose(environ: Mapping[str, str]) -> list[Line]:
     lines += _settings_lines(settings, found)
     plugins = _plugin_lines(settings)
     lines += plugins
-    if not plugins:
+    if not any(line.level == "error" for line in plugins):
         try:
             lines += _key_lines(settings)
             lines += _round_trip(settings, environ)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import inngest
+from inngest._internal.server_lib import Opcode
 
 from .. import telemetry
 from ..encryptor import Encryptor
@@ -67,7 +68,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
         self._named = self._fields if isinstance(self._fields, tuple) else ()
         if not settings.decrypt_only:
             realtime.guard(client)
-        self._uncompressed = frozenset(settings.uncompressed)
+        self._uncompressed = factory.uncompressed
         # Read now, when the checks apply: a framework request proxy (Flask's)
         # may be gone by the time the hooks run in another task.
         checked = settings.max_signature_age is not None and client.is_production
@@ -160,8 +161,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
                 max_age=settings.max_signature_age, max_skew=settings.max_clock_skew
             )
         if not settings.decrypt_only:
-            registered = [*self.client.middleware, *function._middleware]
-            remote_state.check_order(registered, self._factory)
+            remote_state.check_order(self._factory, self.client.middleware, function._middleware)
         self._sizes.arrived(function.id, memos, ctx.events)
         self._function_id = function.local_id
         self._traced_id = function.id
@@ -180,7 +180,7 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
             encryptor,
             self._fields,
             function_level=self._factory.add_run_sends_if_function_level(self.client),
-            plain=settings.plain_fields,
+            plain=self._factory.plain_fields,
             tenant_field=tenancy.tenant_field(settings.tenant_from),
             indexer=self._indexer,
             event_places=self._written_places,
@@ -311,14 +311,16 @@ class EncryptionMiddleware(FactoryMethods, inngest.MiddlewareSync):
 
 
 def _checking(run_places: places.RunPlaces, guard: steps.StepGuard | None) -> Callable[[Any], None]:
-    """The step guard: the places check (a moved invoke result ends the run), then ``guard``."""
+    """The step guard: the places check (a moved invoke result ends the run), then ``guard``
+    for every step but a run step (whose output is sealed in ``transform_output``)."""
+    check_step, step_run = run_places.check_step, Opcode.STEP_RUN
 
     def check(step_info: Any) -> None:
         try:
-            run_places.check_step(step_info)
+            check_step(step_info)
         except CodecError as error:
             raise run_error(error) from None
-        if guard is not None:
+        if guard is not None and step_info.op is not step_run:
             guard(step_info)
 
     return check

@@ -45,6 +45,8 @@ class Factory:
         self.does_io = self.tenants.does_io
         self.indexer = settings.indexer(self.tenants)
         self.guard = settings.size_guard()
+        self.plain_fields = frozenset(settings.plain_fields)
+        self.uncompressed = frozenset(settings.uncompressed)
         self._middleware_class = middleware_class
         self._served_clients: weakref.WeakKeyDictionary[inngest.Inngest, bool] = (
             weakref.WeakKeyDictionary()

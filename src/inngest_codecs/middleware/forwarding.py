@@ -25,15 +25,14 @@ Rule 4 compares values, not objects, because the SDK rebuilds what it sends
 it. It over-encrypts rather than leaks: a plain field that happens to equal an
 opened value (``true``, ``1``) is encrypted too.
 
-The state belongs to the SDK's execution of one request: sends find it through
-the step the SDK marks as running (a context variable the SDK resets however
-the request ends), so no state outlives its request on a reused thread.
+The state belongs to the SDK's execution of one request: it is kept on the
+SDK's step object of that request, which sends find through the context
+variable the SDK sets while the request runs and resets however it ends, so
+no state outlives its request on a reused thread.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
@@ -168,23 +167,21 @@ def fingerprints(root: object) -> list[int]:
 _NULL, _TRUE, _FALSE = hash(("null",)), hash(("bool", True)), hash(("bool", False))
 
 
-_runs: weakref.WeakKeyDictionary[Any, tuple[RunState, ...]] = weakref.WeakKeyDictionary()
-_runs_lock = threading.Lock()
+_STATES = "_inngest_codecs_run_states"
+"""The attribute of the SDK's step object of a request that holds its run states."""
 
 
 def enter(state: RunState) -> object:
     """Make ``state`` visible to sends made while the executing request runs; returns its
     entry. Called from ``transform_input``, which the SDK runs inside the execution."""
     step = get_step_context()
-    with _runs_lock:
-        _runs[step] = (*_runs.get(step, ()), state)
+    setattr(step, _STATES, (*getattr(step, _STATES, ()), state))
     return step
 
 
 def leave(entry: object) -> None:
     """Forget the states of a request that is answered (the SDK hides them anyway)."""
-    with _runs_lock:
-        _runs.pop(entry, None)
+    vars(entry).pop(_STATES, None)
 
 
 def active() -> tuple[RunState, ...]:
@@ -193,7 +190,8 @@ def active() -> tuple[RunState, ...]:
         step = get_step_context()
     except LookupError:
         return ()
-    return _runs.get(step, ())
+    found: tuple[RunState, ...] = getattr(step, _STATES, ())
+    return found
 
 
 def seal_event_data(

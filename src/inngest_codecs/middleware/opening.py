@@ -7,8 +7,7 @@ leave the run in plaintext later.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard, TypeVar
 
 import inngest
@@ -79,9 +78,12 @@ class RunOpener:
 
     def event_data(self, data: Mapping[str, Any], where: str, event: object) -> dict[str, Any]:
         """Event data with every field holding an envelope opened, or its whole envelope."""
-        place_of = self._event_places(event)
+        place_of: Callable[[str | None], Place] | None = None  # found for the first envelope
 
         def open_value(value: Any, name: str | None) -> Any:
+            nonlocal place_of
+            if place_of is None:
+                place_of = self._event_places(event)
             label = where if name is None else f"{where}.{name}"
             opened = self.value(value, label, name, place_of(name))
             if name is None and isinstance(opened, dict) and opened is not value:
@@ -98,7 +100,8 @@ class RunOpener:
         try:
             from .sealing import open_error  # only when an error comes back
 
-            opened = self._at(lambda at: open_error(error, self._encryptor, at), place)
+            encryptor = self._encryptor
+            opened = self._at(lambda e, place: open_error(e, encryptor, place), error, place)
         except CodecError as failure:
             if self._policy == "keep":
                 kept(failure, where)
@@ -114,18 +117,19 @@ class RunOpener:
         case (a step output in an envelope) takes the shortest path.
         """
         decrypt, note, places = self._encryptor.decrypt, self._state.note, self._places
-        for hashed_id, memo in _by_step_id(memos):
+        step_place, marker = places.step, envelope.MARKER
+        for hashed_id, memo in by_step_id(memos).items():
             data = memo.data
-            if type(data) is dict and data.get(envelope.MARKER) is True:
+            if type(data) is dict and data.get(marker) is True:
                 try:
-                    memo.data = opened = self._at(
-                        functools.partial(_decrypt_at, decrypt, data),
-                        places.step(hashed_id),
-                        hashed_id,
-                    )
+                    try:
+                        opened = decrypt(data, place=step_place(hashed_id))
+                    except MisplacedValueError as error:
+                        opened = self._at_invoked(decrypt, data, hashed_id, error)
                 except CodecError as error:
                     memo.data = self._unopened(error, data, "a memoized step output")
                 else:
+                    memo.data = opened
                     note(opened)
             elif _is_event(data):
                 if _holds_envelopes(data["data"]):  # bound to its event: a wait must read it
@@ -135,19 +139,22 @@ class RunOpener:
             if memo.error is not None:
                 self.error(memo.error, "a memoized step error", places.step(hashed_id))
 
-    def _at(
-        self, open_at: Callable[[Place | None], _T], place: Place | None, step: str | None = None
-    ) -> _T:
-        """``open_at(place)``; for a memo refused at its step, at the function it may have
-        invoked (`RunPlaces.invoke_result`), which its step must then invoke."""
+    def _at(self, open_at: Callable[..., _T], value: Any, place: Place | None) -> _T:
+        """``open_at(value, place=place)``, or at the function a memo may have invoked."""
         try:
-            return open_at(place)
+            return open_at(value, place=place)
         except MisplacedValueError as error:
-            step = step if step is not None else _step_of(place)
-            invoked = None if step is None else self._places.invoke_result(step, error)
-            if invoked is None:
-                raise
-            return open_at(invoked)
+            return self._at_invoked(open_at, value, _step_of(place), error)
+
+    def _at_invoked(
+        self, open_at: Callable[..., _T], value: Any, step: str | None, error: MisplacedValueError
+    ) -> _T:
+        """For a memo refused at its step: ``value`` opened at the function it may have
+        invoked (`RunPlaces.invoke_result`), which its step must then invoke."""
+        invoked = None if step is None else self._places.invoke_result(step, error)
+        if invoked is None:
+            raise error
+        return open_at(value, place=invoked)
 
     def events(self, ctx: inngest.Context | inngest.ContextSync) -> None:
         """Open the data of the triggering events (a batch shares objects with ``ctx.event``)."""
@@ -172,24 +179,20 @@ class RunOpener:
             self.error(data["error"], "the function's error", place)
 
 
-def _by_step_id(memos: inngest.StepMemos) -> Iterable[tuple[str, Any]]:
-    """``(step id as Inngest stores it, memo)``: the SDK keeps memos by hashed id."""
+def by_step_id(memos: inngest.StepMemos) -> dict[str, Any]:
+    """The memos by step id as Inngest stores it (hashed): the SDK's own dict of them."""
     by_id = getattr(memos, "_memos", None)
     if not isinstance(by_id, dict):
         raise UnsupportedSDKError(
             "this inngest SDK version does not keep memos by step id: inngest-codecs cannot "
             "bind step outputs to their steps; install a supported version (inngest>=0.5,<0.6)"
         )
-    return by_id.items()
+    return by_id
 
 
 def _holds_envelopes(data: Mapping[str, Any]) -> bool:
     is_envelope = envelope.is_envelope
     return is_envelope(data) or any(is_envelope(value) for value in data.values())
-
-
-def _decrypt_at(decrypt: Callable[..., Any], value: object, place: Place | None) -> Any:
-    return decrypt(value, place=place)
 
 
 def _step_of(place: Place | None) -> str | None:

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import inngest
-from inngest.experimental import realtime
 
 from .. import envelope
 from ..encryptor import Encryptor
@@ -106,6 +105,8 @@ async def publish(
     encryptor: Encryptor | None = None,
 ) -> None:
     """Publish ``data`` to a realtime channel as one envelope."""
+    from inngest.experimental import realtime
+
     await realtime.publish(client, channel, topic, _sealed(client, data, encryptor))
 
 
@@ -118,4 +119,6 @@ def publish_sync(
     encryptor: Encryptor | None = None,
 ) -> None:
     """Publish ``data`` to a realtime channel as one envelope (synchronously)."""
+    from inngest.experimental import realtime
+
     realtime.publish_sync(client, channel, topic, _sealed(client, data, encryptor))

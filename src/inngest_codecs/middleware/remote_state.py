@@ -15,12 +15,13 @@ the same job with ciphertext only, and is the recommended one.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
-from inngest.experimental.remote_state_middleware import RemoteStateMiddleware
-
 from ..errors import PlaintextRefusedError
+
+SDK_MODULE = "inngest.experimental.remote_state_middleware"
 
 MARKER = "__REMOTE_STATE__"
 """The key of the pointer the SDK's remote-state drivers leave in place of an output."""
@@ -34,18 +35,28 @@ _FIX = (
 
 def is_remote_state(factory: object) -> bool:
     """Whether a registered middleware factory makes the SDK's remote-state middleware."""
+    sdk = sys.modules.get(SDK_MODULE)
+    if sdk is None:  # not imported, so none of its middleware can be registered
+        return False
+    remote_state: type[Any] = sdk.RemoteStateMiddleware
     target = getattr(factory, "func", factory)  # functools.partial
     if isinstance(target, type):
-        return issubclass(target, RemoteStateMiddleware)
+        return issubclass(target, remote_state)
     cells = getattr(target, "__closure__", None) or ()
     made = (cell.cell_contents for cell in cells)  # RemoteStateMiddleware.factory's ``cls``
-    return any(isinstance(c, type) and issubclass(c, RemoteStateMiddleware) for c in made)
+    return any(isinstance(c, type) and issubclass(c, remote_state) for c in made)
 
 
-def check_order(registered: Sequence[object], ours: object) -> None:
-    """Refuse a remote-state middleware that runs after ours (it would store plaintext)."""
-    found = [index for index, factory in enumerate(registered) if factory is ours]
-    if found and any(is_remote_state(factory) for factory in registered[found[0] + 1 :]):
+def check_order(ours: object, *registered: Sequence[object]) -> None:
+    """Refuse a remote-state middleware that runs after ours (it would store plaintext).
+
+    ``registered``: the middleware lists in the order they run (client's, then function's).
+    """
+    if SDK_MODULE not in sys.modules:  # then none can be registered (and this runs per request)
+        return
+    every = [factory for factories in registered for factory in factories]
+    found = [index for index, factory in enumerate(every) if factory is ours]
+    if found and any(is_remote_state(factory) for factory in every[found[0] + 1 :]):
         raise PlaintextRefusedError(
             "RemoteStateMiddleware is registered after EncryptionMiddleware, so it would store "
             f"step outputs in plaintext: refused, nothing ran; {_FIX}"

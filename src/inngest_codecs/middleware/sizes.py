@@ -15,6 +15,7 @@ import inngest
 from .. import telemetry
 from ..errors import PayloadTooLargeError
 from ..for_inngest.limits import SizeGuard, encoded_size
+from .opening import by_step_id
 
 INVOKED_EVENT = "inngest/function.invoked"
 """The event an invoke payload becomes: Inngest limits it like any event."""
@@ -23,24 +24,35 @@ INVOKED_EVENT = "inngest/function.invoked"
 class RunSizes:
     """One request's view of its run's size: what it arrived with, what it sends."""
 
-    __slots__ = ("_function_id", "_guard", "_state")
+    __slots__ = ("_arrived_memos", "_function_id", "_guard", "_state")
 
     def __init__(self, guard: SizeGuard) -> None:
         self._guard = guard
         self._function_id = "?"
         self._state = 0
+        self._arrived_memos: list[object] = []  # measured when an output is first checked
 
     def arrived(self, function_id: str, memos: inngest.StepMemos, events: list[Any]) -> None:
-        """Count the run's state as Inngest sent it (before anything is decrypted).
+        """Note the run's state as Inngest sent it (before anything is decrypted).
 
-        This runs on every request, over every memoized step: `encoded_size`
-        measures an envelope from its fields, without encoding it.
+        This runs on every request, and most requests send nothing that the run
+        state limit applies to, so the memoized outputs are kept as they arrived
+        (opening replaces them, it never changes them) and measured only when an
+        output is about to leave; `encoded_size` measures an envelope from its
+        fields, without encoding it.
         """
         self._function_id = function_id
         if self._guard.limits.max_run_state_bytes is None:
             return
-        state = sum(encoded_size(memo.data) for memo in memos.values() if memo.data is not None)
-        self._state = state + sum(encoded_size(event.data) for event in events)
+        arrived = by_step_id(memos).values()
+        self._arrived_memos = [memo.data for memo in arrived if memo.data is not None]
+        self._state = sum(encoded_size(event.data) for event in events)
+
+    def _run_state(self) -> int:
+        if self._arrived_memos:
+            self._state += sum(encoded_size(data) for data in self._arrived_memos)
+            self._arrived_memos = []
+        return self._state
 
     def output(self, step: Any, sent: object, plaintext: object) -> None:
         """A step's output (``step`` set) or the function's, about to leave."""
@@ -49,7 +61,8 @@ class RunSizes:
                 size = self._guard.check_step_output(step.id, sent, plaintext)
             else:
                 size = self._guard.check_function_output(self._function_id, sent, plaintext)
-            self._guard.check_run_state(self._function_id, self._state + size)
+            if self._guard.limits.max_run_state_bytes is not None:
+                self._guard.check_run_state(self._function_id, self._run_state() + size)
         except PayloadTooLargeError as error:
             telemetry.failed(error, "seal")
             raise

@@ -97,7 +97,7 @@ class StepGuard:
 
     def __call__(self, step_info: Any) -> None:
         op, opts = step_info.op, step_info.opts
-        if op is Opcode.STEP_RUN:  # the common case: its output is handled in transform_output
+        if op is Opcode.STEP_RUN:  # its output is sealed in transform_output
             return
         if op not in CARRIES:
             raise PlaintextRefusedError(

@@ -14,6 +14,7 @@ one value (compression hides that size from Inngest; a histogram would not).
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import weakref
@@ -116,6 +117,8 @@ def _make(
     every `LOOK_EVERY` seconds instead.
     """
     global _available
+    if not explicit and "opentelemetry" not in sys.modules:
+        return None  # nothing has set a global provider without importing it; look again later
     try:
         from opentelemetry import metrics, trace
     except ImportError:
