@@ -28,15 +28,15 @@ def peaks(
         size = len(orjson.dumps(value))
         for codec in ("secretbox", "aes-gcm"):
             encryptor = Encryptor(cases.KEY, codec=codec)
-            envelope, encrypt_peak, _ = _traced(encryptor.encrypt, value)
-            opened, decrypt_peak, kept = _traced(encryptor.decrypt, envelope)
+            envelope, encrypt_peak, _ = traced(encryptor.encrypt, value)
+            opened, decrypt_peak, kept = traced(encryptor.decrypt, envelope)
             assert opened == value
             found[f"{label}, {codec} encrypt"] = encrypt_peak / size
             found[f"{label}, {codec} decrypt"] = (decrypt_peak - kept) / size
     return found
 
 
-def _traced(operation: Any, argument: Any) -> tuple[Any, int, int]:
+def traced(operation: Any, argument: Any) -> tuple[Any, int, int]:
     """``operation(argument)``, the traced peak while it ran, and what it left allocated."""
     tracemalloc.start()
     try:

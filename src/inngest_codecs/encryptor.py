@@ -159,6 +159,11 @@ class Encryptor:
             strategy: opener for strategy in (self._codec.strategy, *self._codec.opens)
         }
         self._mark = self._codec.key_ids[0] if name_key else None
+        self._strategy = self._codec.strategy
+        # Where the codec alone writes and nothing is cached, values take the shortest path.
+        self._direct = (
+            None if self._layers.writes or self._cache is not None else self._codec.encrypt
+        )
 
     def _split(self, keys: KeySet | None, cls: type[Codec]) -> tuple[KeySet | None, KeySet | None]:
         """``(live, revoked)``: the keys of the kind ``cls`` takes, by whether they are revoked."""
@@ -217,30 +222,41 @@ class Encryptor:
         opened as another place, it is refused ([`MisplacedValueError`][]).
         """
         try:
-            return self._seal(value, compress, place)
+            if place is None and self._direct is not None:  # the common case, in fewest calls
+                plaintext = strictjson.dumps(value, exact=False)
+                size = len(plaintext)
+                blob = self._direct(plaintext)
+                del plaintext  # a large plaintext is not held while its base64 is written
+                sealed = envelope.build(self._strategy, blob)
+            else:
+                sealed, size = self._seal(value, compress, place)
+            if self._mark is not None:
+                sealed[envelope.KEY_ID] = self._mark
+            if telemetry.recording:
+                telemetry.sealed(self._codec, sealed, size)
+            return sealed
         except CodecError as error:
             telemetry.failed(error, "seal")
             raise
 
-    def _seal(self, value: object, compress: bool, place: Place | None) -> dict[str, Any]:
+    def _seal(
+        self, value: object, compress: bool, place: Place | None
+    ) -> tuple[dict[str, Any], int]:
+        """The envelope and the plaintext's size, through the layers and the cache."""
         plaintext = strictjson.dumps(value)
         size = len(plaintext)
         bound = None if place is None else place.associated_data
         cache = self._cache
-        remembered = plaintext if cache is not None and len(plaintext) <= CACHEABLE_SIZE else None
+        remembered = plaintext if cache is not None and size <= CACHEABLE_SIZE else None
         if self._layers.writes:
             sealed = self._layers.seal(plaintext, compress=compress, associated_data=bound)
         else:
             blob = encrypt_at(self._codec, plaintext, bound)
             del plaintext  # a large plaintext is not held while its base64 is written
-            sealed = envelope.build(self._codec.strategy, blob)
-        if self._mark is not None:
-            sealed[envelope.KEY_ID] = self._mark
+            sealed = envelope.build(self._strategy, blob)
         if cache is not None and remembered is not None:
             cache.put((*_cache_key(sealed), bound), remembered)
-        if telemetry.recording:
-            telemetry.sealed(self._codec, sealed, size)
-        return sealed
+        return sealed, size
 
     def decrypt(self, value: object, *, place: Place | None = None) -> object:
         """The plaintext of an envelope; any other value is returned as it is.
@@ -251,13 +267,22 @@ class Encryptor:
         """
         if not envelope.is_envelope(value):
             return value
+        sealed: dict[str, Any] = value  # type: ignore[assignment]  # an envelope is a dict
         try:
-            opened = self._open(value, place)  # type: ignore[arg-type]
+            if place is None and self._cache is None and envelope.KEY_ID not in sealed:
+                # The common case, in fewest calls: no hint to check, no place, no cache.
+                strategy, blob = envelope.parse(sealed)
+                opener = self._openers.get(strategy) or self._opener(strategy)
+                plaintext = opener.decrypt(blob)
+                del blob  # a large ciphertext is not held while its plaintext is read
+                opened = strictjson.loads(plaintext)
+            else:
+                opened = self._open(sealed, place)
         except CodecError as error:
             telemetry.failed(error, "open")
             raise
         if telemetry.recording:
-            telemetry.opened(self._codec, value)  # type: ignore[arg-type]
+            telemetry.opened(self._codec, sealed)
         return opened
 
     def _open(self, value: dict[str, Any], place: Place | None = None) -> object:

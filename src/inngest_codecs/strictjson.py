@@ -56,6 +56,8 @@ _DECODER = msgspec.json.Decoder()
 _PACKER = msgspec.msgpack.Encoder()
 _NON_FINITE_PACKED = re.compile(rb"\xcb[\x7f\xff][\xf0-\xff]")
 _READER_INT_DIGITS = 4300  # msgspec reads integers of up to this many digits
+_SLACK_KEPT = 4096  # the largest output not copied out of orjson's buffer when not asked to
+_marshal, _orjson = marshal.dumps, orjson.dumps  # one lookup less per value
 
 
 def _no_int_digit_limit() -> int:
@@ -65,20 +67,27 @@ def _no_int_digit_limit() -> int:
 _int_digit_limit = getattr(sys, "get_int_max_str_digits", _no_int_digit_limit)
 
 
-def dumps(value: object) -> bytes:
-    """``value`` as compact UTF-8 JSON bytes, or [`EncodingError`][]."""
+def dumps(value: object, *, exact: bool = True) -> bytes:
+    """``value`` as compact UTF-8 JSON bytes, or [`EncodingError`][].
+
+    ``exact=False`` may return bytes that hold on to a larger allocation: for
+    bytes used at once and dropped, not kept.
+    """
     try:
-        encoded = orjson.dumps(value)
-        marshal.dumps(value)  # type: ignore[arg-type]
+        # marshal first: its output is gone before orjson's buffer is made.
+        _marshal(value)  # type: ignore[arg-type]
+        encoded = _orjson(value)
         suspect = encoded.find(b"null") != -1 and _NON_FINITE_PACKED.search(_PACKER.encode(value))
     except (TypeError, ValueError, msgspec.EncodeError):  # orjson's errors are TypeErrors
         return _checked_dumps(value)
     if suspect:
         return _checked_dumps(value)
-    # orjson's bytes keep its whole output buffer (measured: 1.7x the JSON at
-    # 4 MB, 3.5x at 16 KB, 40x for a 120-byte value); an exact copy costs
-    # 0.1 us to 80 us and is what gets encrypted, or kept in a plaintext cache.
-    return memoryview(encoded).tobytes()
+    if exact or len(encoded) > _SLACK_KEPT:
+        # orjson's bytes keep its whole output buffer (measured: 1.7x the JSON at
+        # 4 MB, 3.5x at 16 KB, 40x for a 120-byte value); an exact copy costs
+        # 0.1 us to 80 us and lets that buffer go.
+        return memoryview(encoded).tobytes()
+    return encoded
 
 
 def loads(data: bytes) -> object:

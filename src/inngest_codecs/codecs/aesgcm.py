@@ -52,6 +52,7 @@ NONCE_SIZE = 12
 TAG_SIZE = 16
 HEADER_SIZE = 1 + KEY_ID_SIZE
 _MIN_SIZE = HEADER_SIZE + NONCE_SIZE + TAG_SIZE
+_SEALED_START = HEADER_SIZE + NONCE_SIZE
 _KEY_INFO = b"inngest-codecs/aes-256-gcm/v1 key"
 _KEY_ID_INFO = b"inngest-codecs/aes-256-gcm/v1 key id"
 _NO_SALT = bytes(32)  # RFC 5869: no salt is HashLen zero bytes
@@ -59,6 +60,7 @@ _STRATEGY_BYTES = STRATEGY.encode("ascii")
 _BOUND = bytes([BOUND_VERSION])
 # Below this size, slicing copies less than making memoryviews costs.
 _VIEW_THRESHOLD = 4096
+_urandom = os.urandom  # one lookup less per value
 
 
 def derive(key: Key) -> tuple[bytes, bytes]:
@@ -98,7 +100,9 @@ class AesGcmCodec(Codec):
         self._ids = tuple(ids)
         # The primary key is the first decryption key (see KeySet).
         self._header = bytes([VERSION]) + bytes.fromhex(ids[0])
-        self._aad, (self._encryption, *_) = self._by_header[self._header]
+        self._primary = self._by_header[self._header]
+        self._aad, (encryption, *_) = self._primary
+        self._encrypt = encryption.encrypt
 
     @classmethod
     def key_id(cls, key: Key) -> str:
@@ -115,9 +119,9 @@ class AesGcmCodec(Codec):
         return ciphertext[1:HEADER_SIZE].hex()
 
     def encrypt(self, plaintext: bytes, associated_data: bytes | None = None) -> bytes:
-        nonce = os.urandom(NONCE_SIZE)
+        nonce = _urandom(NONCE_SIZE)
         if associated_data is None:
-            return self._header + nonce + self._encryption.encrypt(nonce, plaintext, self._aad)
+            return self._header + nonce + self._encrypt(nonce, plaintext, self._aad)
         if len(associated_data) > MAX_PLACE_SIZE:
             raise EncodingError(f"associated data longer than {MAX_PLACE_SIZE} bytes")
         header = (
@@ -126,16 +130,29 @@ class AesGcmCodec(Codec):
             + len(associated_data).to_bytes(2, "big")
             + associated_data
         )
-        sealed = self._encryption.encrypt(nonce, plaintext, header + _STRATEGY_BYTES)
+        sealed = self._encrypt(nonce, plaintext, header + _STRATEGY_BYTES)
         return header + nonce + sealed
 
     def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
-        if ciphertext[:1] == _BOUND:
-            return self._decrypt_bound(ciphertext, associated_data)
-        found = self._by_header.get(ciphertext[:HEADER_SIZE])
-        if found is None or len(ciphertext) < _MIN_SIZE:
-            raise self._unopenable(ciphertext)
-        aad, candidates = found
+        if ciphertext.startswith(self._header) and len(ciphertext) >= _MIN_SIZE:
+            aad, candidates = self._primary  # the usual case, without a lookup
+            if len(candidates) == 1 and len(ciphertext) <= _VIEW_THRESHOLD:
+                # ... and, for a small value under the only key with that id, without
+                # the views and the loop of _open (0.1 us of a 3.6 us round trip).
+                try:
+                    return candidates[0].decrypt(
+                        ciphertext[HEADER_SIZE:_SEALED_START], ciphertext[_SEALED_START:], aad
+                    )
+                except InvalidTag:
+                    raise self._altered() from None
+        else:
+            # Version 1 headers are the keys of _by_header; a version 2 one never is.
+            found = self._by_header.get(ciphertext[:HEADER_SIZE])
+            if found is None or len(ciphertext) < _MIN_SIZE:
+                if ciphertext[:1] == _BOUND:
+                    return self._decrypt_bound(ciphertext, associated_data)
+                raise self._unopenable(ciphertext)
+            aad, candidates = found
         return self._open(ciphertext, HEADER_SIZE, aad, candidates)
 
     def _decrypt_bound(self, ciphertext: bytes, expected: bytes | None) -> bytes:
@@ -163,7 +180,10 @@ class AesGcmCodec(Codec):
                 return aead.decrypt(nonce, sealed, aad)
             except InvalidTag:
                 continue
-        raise self.failure(
+        raise self._altered()
+
+    def _altered(self) -> DecryptionError:
+        return self.failure(
             "the value was altered (its key id matches a configured key)", permanent=True
         )
 
