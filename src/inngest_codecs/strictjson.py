@@ -32,9 +32,9 @@ from __future__ import annotations
 import marshal
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
-import msgspec
 import orjson
 
 from .errors import EncodingError
@@ -51,9 +51,37 @@ from .errors import EncodingError
 # Reading: msgspec, which refuses NaN, overflowing numbers and lone
 # surrogates as the rules do and reads big integers exactly. Anything either
 # fast path refuses is decided by the standard library and the rules below.
+# msgspec is imported by the first value that needs it: importing it takes a
+# few milliseconds (more where nothing has loaded typing_extensions yet), which
+# an application's start-up need not pay.
 
-_DECODER = msgspec.json.Decoder()
-_PACKER = msgspec.msgpack.Encoder()
+
+def _use_msgspec() -> None:
+    """Bind msgspec's reader and packer, and the errors they raise, in their place."""
+    global _decode, _pack, _READ_REFUSALS, _WRITE_REFUSALS
+    import msgspec
+
+    # The refusals first: a thread that meets msgspec's errors must already catch them.
+    _READ_REFUSALS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+    _WRITE_REFUSALS = (TypeError, ValueError, msgspec.EncodeError)
+    _pack = msgspec.msgpack.Encoder().encode
+    _decode = msgspec.json.Decoder().decode
+
+
+def _first_decode(data: bytes) -> object:
+    _use_msgspec()
+    return _decode(data)
+
+
+def _first_pack(value: object) -> bytes:
+    _use_msgspec()
+    return _pack(value)
+
+
+_decode: Callable[[bytes], object] = _first_decode
+_pack: Callable[[object], bytes] = _first_pack
+_READ_REFUSALS: tuple[type[BaseException], ...] = (UnicodeDecodeError, RecursionError)
+_WRITE_REFUSALS: tuple[type[BaseException], ...] = (TypeError, ValueError)  # orjson: TypeError
 _NON_FINITE_PACKED = re.compile(rb"\xcb[\x7f\xff][\xf0-\xff]")
 _READER_INT_DIGITS = 4300  # msgspec reads integers of up to this many digits
 _SLACK_KEPT = 4096  # the largest output not copied out of orjson's buffer when not asked to
@@ -77,8 +105,8 @@ def dumps(value: object, *, exact: bool = True) -> bytes:
         # marshal first: its output is gone before orjson's buffer is made.
         _marshal(value)  # type: ignore[arg-type]
         encoded = _orjson(value)
-        suspect = encoded.find(b"null") != -1 and _NON_FINITE_PACKED.search(_PACKER.encode(value))
-    except (TypeError, ValueError, msgspec.EncodeError):  # orjson's errors are TypeErrors
+        suspect = encoded.find(b"null") != -1 and _NON_FINITE_PACKED.search(_pack(value))
+    except _WRITE_REFUSALS:
         return _checked_dumps(value)
     if suspect:
         return _checked_dumps(value)
@@ -95,8 +123,8 @@ def loads(data: bytes) -> object:
     if 0 < _int_digit_limit() < _READER_INT_DIGITS:
         return _checked_loads(data)  # the interpreter allows fewer digits than msgspec reads
     try:
-        return _DECODER.decode(data)
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return _decode(data)
+    except _READ_REFUSALS:
         return _checked_loads(data)
 
 

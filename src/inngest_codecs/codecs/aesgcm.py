@@ -33,14 +33,15 @@ from __future__ import annotations
 
 import hmac
 import os
-from typing import Any
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ..codec import Codec
 from ..errors import DecryptionError, EncodingError
 from ..keys import Key, KeySet
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 STRATEGY = "inngest-codecs/aes-256-gcm"
 VERSION = 1
@@ -61,6 +62,10 @@ _BOUND = bytes([BOUND_VERSION])
 # Below this size, slicing copies less than making memoryviews costs.
 _VIEW_THRESHOLD = 4096
 _urandom = os.urandom  # one lookup less per value
+
+
+class _NotLoaded(Exception):
+    """Stands for cryptography's ``InvalidTag`` until a codec has loaded cryptography."""
 
 
 def derive(key: Key) -> tuple[bytes, bytes]:
@@ -88,21 +93,42 @@ class AesGcmCodec(Codec):
 
     def __init__(self, keys: KeySet, **options: Any) -> None:
         super().__init__(keys, **options)
-        # header (version 1 and key id) -> (associated data, the keys with that id)
-        self._by_header: dict[bytes, tuple[bytes, tuple[AESGCM, ...]]] = {}
+        # header (version 1 and key id) -> the secrets of the keys with that id
+        self._secrets: dict[bytes, tuple[bytes, ...]] = {}
         ids = []
         for key in keys.decryption_keys:
             secret, key_id = derive(key)
             header = bytes([VERSION]) + key_id
-            aad, aeads = self._by_header.get(header, (header + _STRATEGY_BYTES, ()))
-            self._by_header[header] = (aad, (*aeads, AESGCM(secret)))
+            self._secrets[header] = (*self._secrets.get(header, ()), secret)
             ids.append(key_id.hex())
         self._ids = tuple(ids)
         # The primary key is the first decryption key (see KeySet).
         self._header = bytes([VERSION]) + bytes.fromhex(ids[0])
-        self._primary = self._by_header[self._header]
-        self._aad, (encryption, *_) = self._primary
-        self._encrypt = encryption.encrypt
+        self._aad = self._header + _STRATEGY_BYTES
+        # The ciphers are made with the first value, which loads cryptography (5 to 8 ms
+        # that start-up need not pay: key ids derive without it, see `derive`).
+        # header -> (associated data, one cipher per secret)
+        self._by_header: dict[bytes, tuple[bytes, tuple[AESGCM, ...]]] = {}
+        self._primary: tuple[bytes, tuple[AESGCM, ...]] = (self._aad, ())
+        self._encrypt: Callable[[bytes, bytes, bytes], bytes] = self._load_then_encrypt
+        self._invalid_tag: type[Exception] = _NotLoaded
+
+    def _load(self) -> None:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        by_header = {
+            header: (header + _STRATEGY_BYTES, tuple(AESGCM(secret) for secret in secrets))
+            for header, secrets in self._secrets.items()
+        }
+        self._invalid_tag = InvalidTag
+        self._primary = by_header[self._header]
+        self._encrypt = self._primary[1][0].encrypt
+        self._by_header = by_header  # last: decrypt loads while it is empty
+
+    def _load_then_encrypt(self, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+        self._load()
+        return self._encrypt(nonce, plaintext, aad)
 
     @classmethod
     def key_id(cls, key: Key) -> str:
@@ -134,6 +160,8 @@ class AesGcmCodec(Codec):
         return header + nonce + sealed
 
     def decrypt(self, ciphertext: bytes, associated_data: bytes | None = None) -> bytes:
+        if not self._by_header:
+            self._load()
         if ciphertext.startswith(self._header) and len(ciphertext) >= _MIN_SIZE:
             aad, candidates = self._primary  # the usual case, without a lookup
             if len(candidates) == 1 and len(ciphertext) <= _VIEW_THRESHOLD:
@@ -143,7 +171,7 @@ class AesGcmCodec(Codec):
                     return candidates[0].decrypt(
                         ciphertext[HEADER_SIZE:_SEALED_START], ciphertext[_SEALED_START:], aad
                     )
-                except InvalidTag:
+                except self._invalid_tag:
                     raise self._altered() from None
         else:
             # Version 1 headers are the keys of _by_header; a version 2 one never is.
@@ -178,7 +206,7 @@ class AesGcmCodec(Codec):
         for aead in candidates:
             try:
                 return aead.decrypt(nonce, sealed, aad)
-            except InvalidTag:
+            except self._invalid_tag:
                 continue
         raise self._altered()
 
