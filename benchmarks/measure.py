@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 Clock = Callable[[], float]
+
+
+@contextlib.contextmanager
+def without_gc() -> Iterator[None]:
+    """No garbage collection while a batch is timed (as ``timeit`` does): a collection
+    costs with what else the process holds, and would land on whichever candidate
+    happens to run."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def per_call(
@@ -44,8 +59,9 @@ def alternate(
         order = names[round_index % len(names) :] + names[: round_index % len(names)]
         for name in order:
             func, calls = funcs[name], sizes[name]
-            start = clock()
-            for _ in range(calls):
-                func()
-            samples[name].append((clock() - start) / calls)
+            with without_gc():
+                start = clock()
+                for _ in range(calls):
+                    func()
+                samples[name].append((clock() - start) / calls)
     return {name: statistics.median(values) for name, values in samples.items()}

@@ -18,7 +18,7 @@ from typing import Any
 from inngest_codecs import EncryptionMiddleware, telemetry
 from inngest_codecs.middleware import forwarding, opening, remote_state, sizes, steps
 
-from .measure import per_call
+from .measure import per_call, without_gc
 from .middleware_cost import EncryptorOnly, mocked_run
 
 PARTS: dict[str, tuple[str, list[tuple[Any, str, Any]]]] = {
@@ -89,10 +89,11 @@ def measure(rounds: int = 11, budget: float = 0.2) -> dict[str, float]:
             with _without(replaced):
                 for _ in range(3):  # let the interpreter settle on the code as it now is
                     func()
-                start = time.thread_time()
-                for _ in range(calls):
-                    func()
-                samples[name].append((time.thread_time() - start) / calls)
+                with without_gc():
+                    start = time.thread_time()
+                    for _ in range(calls):
+                        func()
+                    samples[name].append((time.thread_time() - start) / calls)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 

@@ -54,7 +54,7 @@ def middleware_overhead() -> dict[str, dict[str, float]]:
     mocked = alternate(middleware_cost.mocked_runs(), rounds=11, budget=0.2, clock=time.thread_time)
     with StandIn() as server, contextlib.ExitStack() as stack:
         http = alternate(
-            middleware_cost.http_runs(server, stack), rounds=11, budget=0.3, clock=time.process_time
+            middleware_cost.http_runs(server, stack), rounds=15, budget=0.6, clock=time.process_time
         )
     return {"mocked": mocked, "http": http}
 
