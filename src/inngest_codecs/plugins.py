@@ -157,22 +157,21 @@ class PluginGroup(Generic[P]):
                         f"{type(exc).__name__}; the others are still available"
                     )
                     continue
-                problem = self.refusal(name, plugin, builtin=False)
+                problem = self.refusal(name, plugin)
                 if problem is not None:
                     self._skip(f"{origin_of(entry_point, self.group)}: {problem}; skipped")
                     continue
                 self._add(name, plugin)
 
-    def refusal(self, name: str, plugin: object, *, builtin: bool) -> str | None:
-        """Why ``plugin`` may not serve as ``name``, or None when it may."""
+    def refusal(self, name: str, plugin: object) -> str | None:
+        """Why ``plugin`` (not a built-in one) may not serve as ``name``, or None when it may."""
         if not (isinstance(plugin, type) and issubclass(plugin, self.base)):
             return f"{self.kind} {name!r} is not a {self.base.__name__} subclass"
         if getattr(plugin, "name", None) != name:
             return f"{self.kind} {name!r} declares name {getattr(plugin, 'name', None)!r}"
-        if not builtin:
-            taken = [s for s in claims(plugin) if s in BUILTIN_STRATEGIES]
-            if taken:
-                return f"codec {name!r} declares the built-in strategy {taken[0]!r}"
+        taken = [s for s in claims(plugin) if s in BUILTIN_STRATEGIES]
+        if taken:
+            return f"codec {name!r} declares the built-in strategy {taken[0]!r}"
         return None
 
     def _add(self, name: str, plugin: type[P]) -> None:

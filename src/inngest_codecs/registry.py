@@ -70,7 +70,7 @@ def register_codec(codec: type[Codec]) -> type[Codec]:
     """
     group = plugins.codecs()
     name = getattr(codec, "name", None)
-    problem = group.refusal(str(name), codec, builtin=False)
+    problem = group.refusal(str(name), codec)
     if problem is not None or not isinstance(name, str) or not name:
         raise CodecConflictError(f"cannot register {codec!r}: {problem or 'it has no name'}")
     with _registering:
