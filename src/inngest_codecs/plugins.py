@@ -76,32 +76,29 @@ class PluginGroup(Generic[P]):
     @property
     def entry_points(self) -> dict[str, Any]:
         """The usable entry points by name (listing the group the first time)."""
-        with self._lock:
-            if self._entry_points is None:
-                self._list()
-            assert self._entry_points is not None
-            return self._entry_points
+        return self._listed()
 
     @property
     def conflicts(self) -> dict[str, str]:
         """Why a name or strategy is refused (found while listing, and as plugins load)."""
+        self._listed()
+        return self._conflicts
+
+    def _listed(self) -> dict[str, Any]:
         with self._lock:
             if self._entry_points is None:
-                self._list()
-            return self._conflicts
+                from stevedore import NamedExtensionManager
 
-    def _list(self) -> None:
-        from stevedore import NamedExtensionManager
-
-        self._entry_points = {}
-        claims: dict[str, list[Any]] = {}
-        lister: NamedExtensionManager[Any] = NamedExtensionManager(self.group, names=[])
-        for entry_point in lister.list_entry_points():
-            same = claims.setdefault(entry_point.name, [])
-            if all(other.value != entry_point.value for other in same):
-                same.append(entry_point)
-        for name, entry_points in claims.items():
-            self._settle_name(name, entry_points)
+                self._entry_points = {}
+                claims: dict[str, list[Any]] = {}
+                lister: NamedExtensionManager[Any] = NamedExtensionManager(self.group, names=[])
+                for entry_point in lister.list_entry_points():
+                    same = claims.setdefault(entry_point.name, [])
+                    if all(other.value != entry_point.value for other in same):
+                        same.append(entry_point)
+                for name, entry_points in claims.items():
+                    self._settle_name(name, entry_points)
+            return self._entry_points
 
     @property
     def names(self) -> list[str]:
@@ -138,6 +135,10 @@ class PluginGroup(Generic[P]):
             if name not in self.loaded:
                 module, _, attribute = self.builtins[name].partition(":")
                 self._add(name, getattr(importlib.import_module(module), attribute))
+
+    def load_all(self) -> None:
+        """Import every plugin of the group (each refused one is warned about)."""
+        self.load(sorted(self.entry_points))
 
     def load(self, names: list[str]) -> None:
         with self._lock:
@@ -210,7 +211,7 @@ class PluginGroup(Generic[P]):
             if claim in claims(registered):
                 return registered  # type: ignore[return-value]
         if claim not in self.by_claim and claim not in self.conflicts:
-            self.load(sorted(self.entry_points))
+            self.load_all()
         if claim in self.conflicts:
             raise _conflict(self.kind, self.conflicts[claim], self.names)
         found = self.by_claim.get(claim)

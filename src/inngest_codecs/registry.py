@@ -101,7 +101,7 @@ def available_codecs() -> dict[str, CodecInfo]:
     Codecs refused by the trust rules are left out, with a warning.
     """
     group = plugins.codecs()
-    group.load(sorted(group.entry_points))
+    group.load_all()
     for message in group.conflicts.values():
         plugins.warn(message)
     found = {}
@@ -116,7 +116,7 @@ def refused_plugins() -> list[str]:
     """Why each refused codec or store plugin is refused (lists both groups)."""
     found = []
     for group in (plugins.codecs(), plugins.stores()):
-        group.load(sorted(group.entry_points))
+        group.load_all()
         found += [*group.skipped, *group.conflicts.values()]
     return found
 
@@ -165,7 +165,7 @@ def load_codec(name: str, key: object, *, fallback_keys: object = (), **options:
 def available_stores() -> list[str]:
     """Names (URL schemes) of the installed stores that load."""
     group = plugins.stores()
-    group.load(sorted(group.entry_points))
+    group.load_all()
     return sorted(group.loaded)
 
 
