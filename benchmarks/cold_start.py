@@ -36,7 +36,9 @@ FIRST_VALUES = {
 """Programs also timed through their first round trip after set-up (what loads on first use)."""
 
 
-def _source(setup: str, code: str, codec: str | None) -> str:
+def program(setup: str, code: str, codec: str | None = None) -> str:
+    """A program printing the CPU seconds ``code`` takes after ``setup``; with ``codec``,
+    then those of a first encrypt and decrypt with it."""
     source = f"{setup}\nimport time\n_t = time.process_time()\n{code}\n"
     source += "print(time.process_time() - _t)\n"
     if codec is not None:
@@ -48,7 +50,18 @@ def _source(setup: str, code: str, codec: str | None) -> str:
     return source
 
 
-def _timed(source: str, environ: dict[str, str]) -> list[float]:
+def compile_for(source: str) -> None:
+    """Run ``source`` once with bytecode writing allowed, so what it imports is compiled."""
+    compiling = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    _run(source, compiling)
+
+
+def timed(source: str) -> list[float]:
+    """What ``source`` printed: seconds, one per line."""
+    return _run(source, dict(os.environ))
+
+
+def _run(source: str, environ: dict[str, str]) -> list[float]:
     output = subprocess.run(
         [sys.executable, "-W", "ignore", "-c", source],
         check=True,
@@ -61,17 +74,16 @@ def _timed(source: str, environ: dict[str, str]) -> list[float]:
 def timings(repeats: int = 15) -> dict[str, float]:
     """Median seconds each program takes, in rotating order; ``<name>, first value`` rows
     time the first encrypt and decrypt after it."""
-    compiling = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     sources = {
-        name: _source(setup, code, FIRST_VALUES.get(name))
+        name: program(setup, code, FIRST_VALUES.get(name))
         for name, (setup, code) in PROGRAMS.items()
     }
     for source in sources.values():
-        _timed(source, compiling)  # writes the bytecode it imports, where it may
+        compile_for(source)
     samples: dict[str, list[float]] = {}
     for _ in range(repeats):
         for name, source in sources.items():
-            found = _timed(source, dict(os.environ))
+            found = timed(source)
             samples.setdefault(name, []).append(found[0])
             if len(found) > 1:
                 samples.setdefault(f"{name}, first value", []).append(found[1])

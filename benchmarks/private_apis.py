@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import os
 import statistics
-import subprocess
-import sys
 from typing import Any
 
+from . import cold_start
 from .measure import alternate
 
 SMALL = b'{"ssn":"123-45-6789","name":"Ada Lovelace"}'
@@ -71,15 +70,9 @@ AFTER_INNGEST = "import inngest"
 def _import_time(statement: str, setup: str = "", repeats: int = 9) -> float:
     """Median CPU seconds ``statement`` takes in a fresh interpreter, after ``setup`` (untimed),
     from compiled bytecode (see `benchmarks.cold_start`)."""
-    source = f"{setup}\nimport time\n_t = time.process_time()\n{statement}\n"
-    source += "print(time.process_time() - _t)"
-    compiling = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([sys.executable, "-c", source], check=True, capture_output=True, env=compiling)
-    samples = []
-    for _ in range(repeats):
-        done = subprocess.run([sys.executable, "-c", source], check=True, capture_output=True)
-        samples.append(float(done.stdout))
-    return statistics.median(samples)
+    source = cold_start.program(setup, statement)
+    cold_start.compile_for(source)
+    return statistics.median(cold_start.timed(source)[0] for _ in range(repeats))
 
 
 def measure() -> dict[str, float]:
